@@ -1,0 +1,557 @@
+"""Registry, loading and verification of every dataset the book uses.
+
+The book uses three kinds of data, and each kind enters the project its own way:
+
+1. **Transcribed tables** (``kind == "transcribed"``): numbers typed in from papers
+   (Kaplan et al. 2020 constants, Hoffmann et al. 2022 Tables 2 and 3, GPT-3 Tables 2.1
+   and D.1, published Chinchilla fits).  They are committed as small CSVs under the
+   repository's ``data/<name>/<name>.csv``, each next to a ``README.md`` that gives the
+   source (paper, table or figure, page), the licence, the units of every column and a
+   verification mark.  One row per published number; derived columns say so.
+2. **Data the project generates itself** (synthetic sources, the project's own
+   experiments).  Their generators live next to the code that uses them and are not
+   registered here.
+3. **Third-party files** (``kind == "third_party"``): published data files from other
+   repositories.  They are *never* committed.  Each is registered by a commit-pinned URL
+   and its SHA-256, downloaded on first use with :func:`pooch.retrieve` into a cache
+   folder, and its hash is checked again on every load.
+
+Two environment variables change where third-party files come from:
+
+``SCALING_UTILS_DATA_MIRROR`` (:data:`MIRROR_ENV`)
+    A folder holding the third-party files under their registered file names.  When set,
+    files are read from there and the network is never used (tests and CI set it to
+    ``../shared/data/third_party``).  The hash is still checked on every load.
+``SCALING_UTILS_CACHE`` (:data:`CACHE_ENV`)
+    The download cache folder.  Default: ``pooch.os_cache("scaling_utils")``.
+
+Examples
+--------
+>>> from scaling_utils import data
+>>> data.available()[["name", "kind"]]          # doctest: +SKIP
+>>> points = data.load("chinchilla_points")     # doctest: +SKIP
+>>> points.columns.tolist()                     # doctest: +SKIP
+['N', 'D', 'C', 'loss']
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from ._validate import as_positive_array
+
+__all__ = [
+    "MIRROR_ENV",
+    "CACHE_ENV",
+    "DATA_DIR",
+    "ThirdPartyFile",
+    "TranscribedTable",
+    "REGISTRY",
+    "available",
+    "fetch",
+    "load",
+]
+
+#: Environment variable naming a folder that holds the third-party files (no network).
+MIRROR_ENV = "SCALING_UTILS_DATA_MIRROR"
+#: Environment variable naming the download cache folder.
+CACHE_ENV = "SCALING_UTILS_CACHE"
+#: Folder of the committed, transcribed datasets (the repository's top-level ``data/``).
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+_PROJECT_DATA_LICENCE = (
+    "CC-BY-4.0 for the CSV transcribed by this project; the numbers are facts "
+    "reported in the cited paper"
+)
+
+
+# --------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class ThirdPartyFile:
+    """A third-party data file, registered by pinned URL and SHA-256 (never committed).
+
+    Attributes
+    ----------
+    name : str
+        Dataset name passed to :func:`load`.
+    filename : str
+        File name in the mirror folder and in the cache.
+    url : str
+        Commit-pinned download address.
+    sha256 : str
+        Hex SHA-256 of the file's bytes.
+    licence, citation, description, used_in : str
+        Metadata shown by :func:`available`.
+    postprocess : callable
+        Turns the raw :class:`pandas.DataFrame` read from the file into what
+        :func:`load` returns.
+    """
+
+    name: str
+    filename: str
+    url: str
+    sha256: str
+    licence: str
+    citation: str
+    description: str
+    used_in: str
+    postprocess: Callable[[pd.DataFrame], pd.DataFrame]
+
+    kind = "third_party"
+
+
+@dataclass(frozen=True)
+class TranscribedTable:
+    """A small table transcribed from a paper and committed as ``data/<name>/<name>.csv``.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name passed to :func:`load` (also the folder and file stem).
+    citation, description, used_in, licence : str
+        Metadata shown by :func:`available`.
+    """
+
+    name: str
+    citation: str
+    description: str
+    used_in: str
+    licence: str = _PROJECT_DATA_LICENCE
+
+    kind = "transcribed"
+
+    @property
+    def path(self) -> Path:
+        """Path of the committed CSV."""
+        return DATA_DIR / self.name / f"{self.name}.csv"
+
+
+def _chinchilla_points(raw: pd.DataFrame) -> pd.DataFrame:
+    """Return ``N, D, C, loss`` from Besiroglu et al.'s ``svg_extracted_data.csv``.
+
+    ``D = C / (6 N)`` tokens, as in the replication.  All rows, in file order.
+    """
+    needed = ["Model Size", "Training FLOP", "loss"]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise ValueError(
+            f"svg_extracted_data.csv lacks column(s) {missing}; found {list(raw.columns)}. "
+            "The file is not the registered one."
+        )
+    N = as_positive_array("Model Size", raw["Model Size"])
+    C = as_positive_array("Training FLOP", raw["Training FLOP"])
+    loss = as_positive_array("loss", raw["loss"])
+    return pd.DataFrame({"N": N, "D": C / (6.0 * N), "C": C, "loss": loss})
+
+
+def _raw(raw: pd.DataFrame) -> pd.DataFrame:
+    """Return the file's columns unchanged."""
+    return raw
+
+
+_OBS_CITE = (
+    "Ruan, Maddison, Hashimoto (2024), Observational Scaling Laws and the Predictability "
+    "of Language Model Performance, arXiv:2405.10938"
+)
+_OBS_COMMIT = "4d6e1e43fd2635d04654aa77d1df9d5266ea0382"
+
+_ENTRIES = [
+    ThirdPartyFile(
+        name="chinchilla_points",
+        filename="svg_extracted_data.csv",
+        url=(
+            "https://raw.githubusercontent.com/epoch-research/analyzing-chinchilla/"
+            "92258837425e1b5f2851d624287f0120583a3d0e/data/svg_extracted_data.csv"
+        ),
+        sha256="193478df4e90f040016431996c45682659306840ecdadf83cfb9cd5ca0aa1b30",
+        licence=(
+            "none stated in the source repository (measurements read off Figure 4 of "
+            "Hoffmann et al. 2022); downloaded from its original location, never "
+            "redistributed"
+        ),
+        citation=(
+            "Besiroglu, Erdil, Barnett, You (2024), Chinchilla Scaling: A replication "
+            "attempt, arXiv:2404.10102; data: Hoffmann et al. (2022), Training "
+            "Compute-Optimal Large Language Models, arXiv:2203.15556, Figure 4"
+        ),
+        description=(
+            "245 Chinchilla training runs read off Hoffmann et al. Figure 4: N parameters, "
+            "D = C/(6N) tokens (derived), C training FLOP, final loss (nats/token)"
+        ),
+        used_in="power_laws",
+        postprocess=_chinchilla_points,
+    ),
+    ThirdPartyFile(
+        name="obs_scaling_benchmarks",
+        filename="base_llm_benchmark_eval.csv",
+        url=(
+            "https://raw.githubusercontent.com/ryoungj/ObsScaling/"
+            f"{_OBS_COMMIT}/eval_results/base_llm_benchmark_eval.csv"
+        ),
+        sha256="511996815735a4c46251dc585dcc525e370d148201f86561e6f927f9df2d0db8",
+        licence="Apache-2.0",
+        citation=_OBS_CITE,
+        description=(
+            "148 base LLMs: family, size (B params), pretraining data (T tokens), "
+            "FLOPs (1E21, = 6ND, blank where unknown) and 8 benchmark scores; raw columns"
+        ),
+        used_in="compute_cost, emergence",
+        postprocess=_raw,
+    ),
+    ThirdPartyFile(
+        name="obs_scaling_emergent",
+        filename="base_llm_emergent_capability_eval.csv",
+        url=(
+            "https://raw.githubusercontent.com/ryoungj/ObsScaling/"
+            f"{_OBS_COMMIT}/eval_results/base_llm_emergent_capability_eval.csv"
+        ),
+        sha256="a156beee73c39b7833c3c53535c473939105512d85e90b0143be7325e516ef7c",
+        licence="Apache-2.0",
+        citation=_OBS_CITE,
+        description=(
+            "84 base LLMs on 2-shot BIG-bench / GPT-3 arithmetic tasks (exact match, "
+            "accuracy, BLEU); raw columns"
+        ),
+        used_in="emergence",
+        postprocess=_raw,
+    ),
+    TranscribedTable(
+        name="kaplan_constants",
+        citation=(
+            "Kaplan et al. (2020), Scaling Laws for Neural Language Models, "
+            "arXiv:2001.08361 (Section 1.2, eqs. 1.1-1.7, Tables 2-3, eqs. 4.4, 6.8)"
+        ),
+        description=(
+            "Fitted constants of the Kaplan power laws (size, data, compute, size+data, "
+            "size+steps, critical batch) and related facts, one row per number"
+        ),
+        used_in="power_laws",
+    ),
+    TranscribedTable(
+        name="chinchilla_published_fits",
+        citation=(
+            "Hoffmann et al. (2022), arXiv:2203.15556, Section 3.3; Besiroglu et al. "
+            "(2024), Chinchilla Scaling: A replication attempt, arXiv:2404.10102"
+        ),
+        description=(
+            "Published Approach-3 fits L = E + A/N^alpha + B/D^beta (Hoffmann rounded and "
+            "unrounded; Besiroglu fit and bootstrap SE/95% CI), long format"
+        ),
+        used_in="power_laws",
+    ),
+    TranscribedTable(
+        name="hoffmann_table2",
+        citation="Hoffmann et al. (2022), arXiv:2203.15556, Table 2",
+        description=(
+            "Exponent a of N_opt proportional to C^a with 10th-90th percentile interval "
+            "for Approaches 1-3 and Kaplan et al."
+        ),
+        used_in="power_laws",
+    ),
+    TranscribedTable(
+        name="hoffmann_table3",
+        citation="Hoffmann et al. (2022), arXiv:2203.15556, Table 3",
+        description=(
+            "Approach-1 compute-optimal projections: parameters, FLOPs, tokens, and "
+            "tokens_per_parameter (derived)"
+        ),
+        used_in="power_laws, compute_cost",
+    ),
+    TranscribedTable(
+        name="gpt3_table_d1",
+        citation=(
+            "Brown et al. (2020), Language Models are Few-Shot Learners, "
+            "arXiv:2005.14165, Appendix D, Table D.1"
+        ),
+        description=(
+            "Training compute of GPT-3 models, T5-11B, BERT-Large, RoBERTa-Large: "
+            "parameters, tokens, PF-days, FLOP"
+        ),
+        used_in="compute_cost",
+    ),
+    TranscribedTable(
+        name="gpt3_table_2_1",
+        citation=(
+            "Brown et al. (2020), Language Models are Few-Shot Learners, "
+            "arXiv:2005.14165, Section 2.1, Table 2.1"
+        ),
+        description=(
+            "Sizes, architectures and learning hyper-parameters of the 8 GPT-3 models "
+            "([U]: transcribed from memory, not checked against the PDF)"
+        ),
+        used_in="compute_cost",
+    ),
+]
+
+#: Every registered dataset by name (read-only).
+REGISTRY: Mapping[str, ThirdPartyFile | TranscribedTable] = MappingProxyType(
+    {entry.name: entry for entry in _ENTRIES}
+)
+
+
+# --------------------------------------------------------------------------- helpers
+def _check_name(name) -> ThirdPartyFile | TranscribedTable:
+    """Return the registry entry for ``name`` or raise a helpful ValueError."""
+    if not isinstance(name, str):
+        raise ValueError(
+            f"`name` must be a dataset name (a str), got {type(name).__name__} {name!r}; "
+            f"known datasets: {', '.join(sorted(REGISTRY))}."
+        )
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown dataset {name!r}.{hint} Known datasets: "
+            f"{', '.join(sorted(REGISTRY))} (see scaling_utils.data.available())."
+        ) from None
+
+
+def _check_bool(argname: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"`{argname}` must be True or False, got {value!r}.")
+    return value
+
+
+def _sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cache_dir() -> Path:
+    """The download cache folder (``$SCALING_UTILS_CACHE`` or pooch's OS cache)."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import pooch
+
+    return Path(pooch.os_cache("scaling_utils"))
+
+
+def _from_mirror(entry: ThirdPartyFile, mirror: str) -> Path:
+    folder = Path(mirror).expanduser()
+    path = folder / entry.filename
+    if not path.is_file():
+        raise ValueError(
+            f"{MIRROR_ENV} is set to {str(folder)!r}, but that folder has no file "
+            f"{entry.filename!r} (needed for dataset {entry.name!r}). Put the file there, "
+            f"or unset {MIRROR_ENV} to download it from {entry.url}."
+        )
+    actual = _sha256(path)
+    if actual != entry.sha256:
+        raise ValueError(
+            f"The mirror copy of {entry.filename!r} at {str(path.resolve())!r} does not "
+            f"match its registered SHA-256 (expected {entry.sha256}, got {actual}): it is "
+            f"not the registered file or it was corrupted. Restore it from {entry.url}, or "
+            f"unset {MIRROR_ENV} and call "
+            f"scaling_utils.data.load({entry.name!r}, refetch=True) to download a fresh copy."
+        )
+    return path
+
+
+def _download(entry: ThirdPartyFile, url: str, target: Path) -> None:
+    """Download ``url`` to ``target`` with pooch, verifying the registered hash."""
+    import pooch
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Download into a private temporary folder, then move into place, so that a failed
+    # or refused download never leaves a half-written or wrong file in the cache.
+    tmpdir = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
+    try:
+        try:
+            got = pooch.retrieve(
+                url,
+                known_hash=f"sha256:{entry.sha256}",
+                fname=entry.filename,
+                path=tmpdir,
+                progressbar=False,
+            )
+        except ValueError as exc:  # pooch's hash mismatch (the file is deleted by pooch)
+            raise ValueError(
+                f"Downloaded {entry.filename!r} for dataset {entry.name!r} from {url}, but "
+                f"its SHA-256 does not match the registered {entry.sha256}; the file was "
+                f"not saved. The server sent different bytes (a moved or changed file, or a "
+                f"proxy error page). Check the URL, or set {MIRROR_ENV} to a folder holding "
+                f"the registered file. Details: {exc}"
+            ) from exc
+        except Exception as exc:  # network failures (requests / ftp errors)
+            raise ConnectionError(
+                f"Could not download {entry.filename!r} for dataset {entry.name!r} from "
+                f"{url}: {exc}. Check the network connection, or set {MIRROR_ENV} to a "
+                f"folder holding the file."
+            ) from exc
+        os.replace(got, target)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _from_cache(entry: ThirdPartyFile, url: str, refetch: bool) -> Path:
+    path = _cache_dir() / entry.filename
+    if path.exists() and not refetch:
+        actual = _sha256(path)
+        if actual != entry.sha256:
+            raise ValueError(
+                f"The cached file {entry.filename!r} at {str(path.resolve())!r} does not "
+                f"match its registered SHA-256 (expected {entry.sha256}, got {actual}); it "
+                f"is corrupted or was changed. To fix it, delete it or call "
+                f"scaling_utils.data.load({entry.name!r}, refetch=True)."
+            )
+        return path
+    _download(entry, url, path)
+    actual = _sha256(path)  # verify again what is now on disk
+    if actual != entry.sha256:
+        raise ValueError(
+            f"The downloaded file {entry.filename!r} at {str(path)!r} has SHA-256 "
+            f"{actual}, expected {entry.sha256}. Delete it and try again, or call "
+            f"scaling_utils.data.load({entry.name!r}, refetch=True)."
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- public API
+def fetch(name: str, *, refetch: bool = False, url: str | None = None) -> Path:
+    """Return the local, hash-verified path of a registered third-party file.
+
+    Parameters
+    ----------
+    name : str
+        A third-party dataset name (``kind == "third_party"`` in :func:`available`).
+    refetch : bool, default False
+        Download again even if a cached copy exists (use it to repair a corrupted cache).
+        Has no effect when the mirror variable is set: the mirror is only read.
+    url : str, optional
+        Download from this address instead of the registered, commit-pinned URL.  The
+        file must still have the registered SHA-256.  Not used when the mirror variable
+        ``SCALING_UTILS_DATA_MIRROR`` is set.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of the verified file: ``$SCALING_UTILS_DATA_MIRROR/<file>`` if that variable
+        is set, otherwise ``<cache>/<file>``, downloaded on first use.
+
+    Raises
+    ------
+    ValueError
+        Unknown or transcribed ``name``; a bad argument; a missing mirror file; a file
+        (mirror, cache or fresh download) whose SHA-256 differs from the registered one.
+    ConnectionError
+        The download failed.
+
+    Notes
+    -----
+    Follows the project's data rule (``../shared/data/README.md``): third-party files are
+    registered by pinned URL and SHA-256, never committed, and verified on every load.
+    Downloads use :func:`pooch.retrieve`.
+    """
+    entry = _check_name(name)
+    refetch = _check_bool("refetch", refetch)
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise ValueError(f"`url` must be a non-empty str or None, got {url!r}.")
+    if not isinstance(entry, ThirdPartyFile):
+        raise ValueError(
+            f"{name!r} is a transcribed dataset committed at {entry.path}; there is "
+            f"nothing to fetch. Use scaling_utils.data.load({name!r})."
+        )
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        return _from_mirror(entry, mirror)
+    return _from_cache(entry, url or entry.url, refetch)
+
+
+def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
+    """Load a registered dataset as a :class:`pandas.DataFrame`.
+
+    Parameters
+    ----------
+    name : str
+        Dataset name; see :func:`available` for the list.
+    refetch : bool, default False
+        For third-party files, download again even if a cached copy exists.  Ignored for
+        transcribed tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A fresh frame (safe to modify).  ``chinchilla_points`` has columns exactly
+        ``N`` (parameters), ``D`` (tokens, derived as ``C / (6 N)``), ``C`` (training
+        FLOP) and ``loss`` (nats/token), all 245 rows in file order.  The Observational
+        Scaling Laws files keep their raw columns (``obs_scaling_benchmarks``: 148 rows;
+        ``obs_scaling_emergent``: 84 rows, although the shared MANIFEST.json says 83).
+        Transcribed tables are read as committed; their columns are described in
+        ``data/<name>/README.md``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` (the message lists the known names and suggests the closest),
+        bad arguments, or a third-party file failing its hash check.
+    FileNotFoundError
+        A transcribed CSV is missing (the package is not installed from the repository).
+
+    See Also
+    --------
+    fetch : where a third-party file comes from, and how it is verified.
+    available : the registry as a table.
+    """
+    entry = _check_name(name)
+    refetch = _check_bool("refetch", refetch)
+    if isinstance(entry, ThirdPartyFile):
+        return entry.postprocess(pd.read_csv(fetch(name, refetch=refetch)))
+    path = entry.path
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The transcribed dataset {name!r} should be at {path}, which does not exist. "
+            "Install scaling_utils from a checkout of the book's repository "
+            "(pip install -e .) so that its data/ folder is present."
+        )
+    return pd.read_csv(path)
+
+
+def available() -> pd.DataFrame:
+    """List every registered dataset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset, sorted by ``name``, with columns ``name``, ``kind``
+        (``"transcribed"`` or ``"third_party"``), ``description``, ``source`` (citation),
+        ``licence``, ``url`` (pinned download address; empty for transcribed tables),
+        ``sha256`` (registered hash for third-party files; for transcribed tables, the
+        hash of the committed CSV, or empty if it is missing) and ``used_in``
+        (comma-separated chapter names).
+    """
+    rows = []
+    for entry in REGISTRY.values():
+        if isinstance(entry, ThirdPartyFile):
+            url, sha = entry.url, entry.sha256
+        else:
+            url = ""
+            sha = _sha256(entry.path) if entry.path.is_file() else ""
+        rows.append(
+            {
+                "name": entry.name,
+                "kind": entry.kind,
+                "description": entry.description,
+                "source": entry.citation,
+                "licence": entry.licence,
+                "url": url,
+                "sha256": sha,
+                "used_in": entry.used_in,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("name", ignore_index=True)
