@@ -1,0 +1,14 @@
+"""Shared pytest set-up for the unit tests in tests/.
+
+matplotlib is switched to the non-interactive Agg backend *in this process*
+with ``matplotlib.use("Agg")`` rather than by exporting ``MPLBACKEND=Agg``:
+``make test`` runs the unit tests and nbval in one pytest process, and an
+exported variable would be inherited by nbval's Jupyter kernels, which would
+then stop producing the inline figures the committed notebooks contain.
+"""
+try:
+    import matplotlib
+except ImportError:  # plotting is the optional `plot` extra
+    pass
+else:
+    matplotlib.use("Agg")
