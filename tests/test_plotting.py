@@ -151,3 +151,46 @@ def test_plot_fit_allows_non_positive_values_on_linear_axes():
                            band=([-0.5, -1.5], [0.5, -0.5]), logy=False)
     assert ax.get_yscale() == "linear"
     assert ax.get_xscale() == "log"
+
+
+# --- format_table ---------------------------------------------------------------------------
+def test_format_table_formats_named_columns_and_keeps_the_original():
+    import pandas as pd
+
+    frame = pd.DataFrame({"N": [1.23456e9, 7e10], "name": ["a", "b"]})
+    shown = plotting.format_table(frame, {"N": "{:.3g}"})
+    assert list(shown["N"]) == ["1.23e+09", "7e+10"]
+    assert list(shown["name"]) == ["a", "b"]
+    assert frame["N"].dtype == float  # the input is not modified
+
+
+def test_format_table_one_spec_applies_to_numeric_columns_only():
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [0.12345], "y": [2], "label": ["z"]})
+    shown = plotting.format_table(frame, "{:.2f}")
+    assert shown.loc[0, "x"] == "0.12" and shown.loc[0, "y"] == "2.00" and shown.loc[0, "label"] == "z"
+
+
+def test_format_table_output_has_no_memory_address():
+    import pandas as pd
+
+    shown = plotting.format_table(pd.DataFrame({"x": [1.0]}), "{:.1f}")
+    assert "0x" not in repr(shown) and "0x" not in shown._repr_html_()
+
+
+@pytest.mark.parametrize(
+    "frame, formats, match",
+    [
+        ("not a frame", "{:.1f}", "`frame`"),
+        (None, {"missing": "{:.1f}"}, "not in the table"),
+        (None, 3, "`formats`"),
+    ],
+)
+def test_format_table_rejects_bad_input(frame, formats, match):
+    import pandas as pd
+
+    if frame is None:
+        frame = pd.DataFrame({"x": [1.0]})
+    with pytest.raises(ValueError, match=match):
+        plotting.format_table(frame, formats)
