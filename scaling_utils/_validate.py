@@ -13,8 +13,10 @@ __all__ = [
     "as_positive_array",
     "check_same_length",
     "check_enough_points",
+    "check_scalar",
     "check_positive_scalar",
     "check_probability",
+    "check_positive_int",
 ]
 
 
@@ -47,7 +49,7 @@ def as_positive_array(name: str, values, *, allow_empty: bool = False) -> np.nda
         first = int(np.flatnonzero(bad.ravel())[0])
         raise ValueError(
             f"`{name}` must be strictly positive (it is a size, a count or a loss), "
-            f"but {int(bad.sum())} value(s) are <= 0 (first: {arr.ravel()[first]!r} at "
+            f"but {int(bad.sum())} value(s) are <= 0 (first: {float(arr.ravel()[first])!r} at "
             f"flat index {first}); remove those rows or check the units."
         )
     return arr
@@ -73,12 +75,17 @@ def check_enough_points(n_points: int, n_params: int, what: str) -> None:
         )
 
 
+def check_scalar(name: str, value) -> float:
+    """Return ``value`` as a finite float, rejecting arrays of more than one number."""
+    arr = as_float_array(name, value)
+    if arr.size != 1:
+        raise ValueError(f"`{name}` must be a single number, got {arr.size} values (shape {arr.shape}).")
+    return float(arr.reshape(()))
+
+
 def check_positive_scalar(name: str, value) -> float:
     """Return ``value`` as a float that is finite and > 0."""
-    arr = as_float_array(name, value)
-    if arr.ndim != 0 and arr.size != 1:
-        raise ValueError(f"`{name}` must be a single number, got shape {arr.shape}.")
-    val = float(arr.reshape(()))
+    val = check_scalar(name, value)
     if val <= 0:
         raise ValueError(f"`{name}` must be > 0, got {val!r}.")
     return val
@@ -86,7 +93,14 @@ def check_positive_scalar(name: str, value) -> float:
 
 def check_probability(name: str, value) -> float:
     """Return ``value`` as a float strictly between 0 and 1."""
-    val = float(as_float_array(name, value).reshape(-1)[0])
+    val = check_scalar(name, value)
     if not 0 < val < 1:
         raise ValueError(f"`{name}` must be strictly between 0 and 1, got {val!r}.")
     return val
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int >= ``minimum`` (booleans are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
+    return int(value)

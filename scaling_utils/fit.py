@@ -31,6 +31,7 @@ from . import laws
 from ._validate import (
     as_positive_array,
     check_enough_points,
+    check_positive_int,
     check_positive_scalar,
     check_probability,
     check_same_length,
@@ -589,8 +590,12 @@ def fit_chinchilla(
     """
     logN, logD, logL = _prepare(N, D, loss)
     delta = check_positive_scalar("huber_delta", huber_delta)
-    grid = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=float))
-    if grid.ndim != 2 or grid.shape[1] != _N_PARAMS or not np.isfinite(grid).all():
+    maxiter = check_positive_int("maxiter", maxiter)
+    try:
+        grid = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=float))
+    except (TypeError, ValueError):
+        grid = np.empty((0, 0))
+    if grid.ndim != 2 or grid.shape[0] == 0 or grid.shape[1] != _N_PARAMS or not np.isfinite(grid).all():
         raise ValueError(
             "`init_grid` must be a finite array of shape (k, 5) with columns "
             "(log A, log B, log E, alpha, beta); omit it to use Hoffmann's 4,500-point grid."
@@ -669,12 +674,13 @@ def bootstrap_chinchilla(
     Besiroglu et al. (2024), Sec. 3 (4,000 resamples). Chapter: *Power laws*.
     """
     logN, logD, logL = _prepare(N, D, loss)
-    if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"`n_boot` must be an integer >= 2 (4,000 is the published choice), got {n_boot!r}.")
+    maxiter = check_positive_int("maxiter", maxiter)
     confidence = check_probability("confidence", confidence)
     delta = check_positive_scalar("huber_delta", huber_delta)
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
-    if not isinstance(rng, (int, np.integer, np.random.Generator)):
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer, np.random.Generator)):
         raise ValueError("`rng` must be an integer seed or a numpy.random.Generator, e.g. rng=42.")
     gen = np.random.default_rng(rng)
     if fit is None:

@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_array, check_positive_scalar
+from ._validate import as_float_array, as_positive_array, check_positive_scalar, check_scalar
 
 __all__ = [
     "KAPLAN_2020",
@@ -111,8 +111,8 @@ def power_law(x, *, coefficient, exponent, offset=0.0):
     """
     x = as_positive_array("x", x)
     coefficient = check_positive_scalar("coefficient", coefficient)
-    exponent = float(as_float_array("exponent", exponent))
-    offset = float(as_float_array("offset", offset))
+    exponent = check_scalar("exponent", exponent)
+    offset = check_scalar("offset", offset)
     return _scalar_or_array(offset + coefficient * x ** (-exponent))
 
 
@@ -137,6 +137,7 @@ def kaplan_loss_n(N, *, N_c=KAPLAN_2020["N_c"], alpha_N=KAPLAN_2020["alpha_N"]):
     Chapter: *Power laws*.
     """
     N = as_positive_array("N", N)
+    alpha_N = check_positive_scalar("alpha_N", alpha_N)
     return _scalar_or_array((check_positive_scalar("N_c", N_c) / N) ** alpha_N)
 
 
@@ -160,6 +161,7 @@ def kaplan_loss_d(D, *, D_c=KAPLAN_2020["D_c"], alpha_D=KAPLAN_2020["alpha_D"]):
     Kaplan et al. (2020), eq. 1.2. Chapter: *Power laws*.
     """
     D = as_positive_array("D", D)
+    alpha_D = check_positive_scalar("alpha_D", alpha_D)
     return _scalar_or_array((check_positive_scalar("D_c", D_c) / D) ** alpha_D)
 
 
@@ -183,6 +185,7 @@ def kaplan_loss_c(C_min, *, C_c=KAPLAN_2020["C_c"], alpha_C=KAPLAN_2020["alpha_C
     Chapter: *Power laws*.
     """
     C_min = as_positive_array("C_min", C_min)
+    alpha_C = check_positive_scalar("alpha_C", alpha_C)
     return _scalar_or_array((check_positive_scalar("C_c", C_c) / C_min) ** alpha_C)
 
 
@@ -316,6 +319,8 @@ def compute_optimal(C, *, A, B, alpha, beta):
     C = as_positive_array("C", C)
     A = check_positive_scalar("A", A)
     B = check_positive_scalar("B", B)
+    alpha = check_positive_scalar("alpha", alpha)
+    beta = check_positive_scalar("beta", beta)
     a, b = compute_optimal_exponents(alpha=alpha, beta=beta)
     G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
     N_opt = G * (C / 6.0) ** a
@@ -356,7 +361,7 @@ def pf_days_to_flop(pf_days):
 
 
 def _check_chinchilla_params(E, A, B, alpha, beta):
-    E = float(as_float_array("E", E))
+    E = check_scalar("E", E)
     if E < 0:
         raise ValueError(f"`E` (irreducible loss) must be >= 0, got {E!r}.")
     return (
