@@ -11,7 +11,7 @@ keeping the best.  Besiroglu et al. (2024) showed that the objective must be
 *summed* over points (not averaged) to reproduce sensible intervals.
 
 Speed: rather than calling :func:`scipy.optimize.minimize` 4,500 times, the
-starts run together through one vectorised L-BFGS (:func:`_batched_lbfgs`), and
+starts run together through one vectorised L-BFGS (``_batched_lbfgs``), and
 the best of them is then polished with SciPy's L-BFGS-B.  The same batched
 optimiser refits all bootstrap resamples at once.  ``benchmarks/bench_fit.py``
 compares it with the plain per-start loop.
@@ -326,7 +326,7 @@ class ChinchillaFit:
         return laws.chinchilla_loss(N, D, **self.params)
 
     def compute_optimal(self, C):
-        """``(N_opt, D_opt)`` for FLOP budget ``C``; see :func:`laws.compute_optimal`."""
+        """``(N_opt, D_opt)`` for FLOP budget ``C``; see :func:`scaling_utils.laws.compute_optimal`."""
         return laws.compute_optimal(C, A=self.A, B=self.B, alpha=self.alpha, beta=self.beta)
 
     def tokens_per_parameter(self, C):
