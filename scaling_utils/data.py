@@ -204,7 +204,7 @@ _ENTRIES = [
             "148 base LLMs: family, size (B params), pretraining data (T tokens), "
             "FLOPs (1E21, = 6ND, blank where unknown) and 8 benchmark scores; raw columns"
         ),
-        used_in="compute_cost, emergence",
+        used_in="",
         postprocess=_raw,
     ),
     ThirdPartyFile(
@@ -221,7 +221,7 @@ _ENTRIES = [
             "84 base LLMs on 2-shot BIG-bench / GPT-3 arithmetic tasks (exact match, "
             "accuracy, BLEU); raw columns"
         ),
-        used_in="emergence",
+        used_in="",
         postprocess=_raw,
     ),
     TranscribedTable(
@@ -264,7 +264,7 @@ _ENTRIES = [
             "Approach-1 compute-optimal projections: parameters, FLOPs, tokens, and "
             "tokens_per_parameter (derived)"
         ),
-        used_in="power_laws, compute_cost",
+        used_in="power_laws",
     ),
     TranscribedTable(
         name="gpt3_table_d1",
@@ -276,7 +276,7 @@ _ENTRIES = [
             "Training compute of GPT-3 models, T5-11B, BERT-Large, RoBERTa-Large: "
             "parameters, tokens, PF-days, FLOP"
         ),
-        used_in="compute_cost",
+        used_in="",
     ),
     TranscribedTable(
         name="gpt3_table_2_1",
@@ -288,7 +288,7 @@ _ENTRIES = [
             "Sizes, architectures and learning hyper-parameters of the 8 GPT-3 models "
             "([U]: transcribed from memory, not checked against the PDF)"
         ),
-        used_in="compute_cost",
+        used_in="",
     ),
 ]
 

@@ -92,7 +92,6 @@ def test_available_lists_every_dataset():
         "hoffmann_table3", "gpt3_table_d1", "gpt3_table_2_1",
     }
     assert table["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
-    assert (table["used_in"].str.len() > 0).all()
     assert (table["source"].str.len() > 0).all()
     third = table[table["kind"] == "third_party"]
     # Pinned to a commit, never a moving branch.
@@ -421,3 +420,25 @@ def test_download_failure_is_a_connection_error(offline_cache, tmp_path):
         with pytest.raises(ConnectionError, match=data.MIRROR_ENV):
             data.fetch("chinchilla_points", url=f"{base}/svg_extracted_data.csv")
     assert not (offline_cache / "svg_extracted_data.csv").exists()
+
+
+# --- the registry's `used_in` column matches the chapters ------------------------------------
+def test_used_in_matches_what_the_chapters_load():
+    """Every chapter named in `used_in` exists and loads the dataset, and vice versa."""
+    import json
+    import re
+    from pathlib import Path
+
+    chapters = Path(__file__).resolve().parents[1] / "chapters"
+    loads = {}
+    for notebook in sorted(chapters.glob("*.ipynb")):
+        cells = json.loads(notebook.read_text())["cells"]
+        source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        loads[notebook.stem] = set(re.findall(r"data\.load\(\s*[\"']([\w]+)[\"']", source))
+    registry = data.available().set_index("name")["used_in"]
+    for name, used_in in registry.items():
+        claimed = {c.strip() for c in used_in.split(",") if c.strip()}
+        actual = {chapter for chapter, names in loads.items() if name in names}
+        assert claimed == actual, f"{name}: registry says used_in={sorted(claimed)}, chapters load it in {sorted(actual)}"
+    unknown = set().union(*loads.values()) - set(registry.index)
+    assert not unknown, f"chapters load unregistered datasets: {sorted(unknown)}"
