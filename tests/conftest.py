@@ -12,3 +12,15 @@ except ImportError:  # plotting is the optional `plot` extra
     pass
 else:
     matplotlib.use("Agg")
+
+# Property-based tests draw the same examples on every run (CI included), so a
+# failure is reproducible and the suite cannot pass or fail by luck. Run with
+# `--hypothesis-profile=explore` to search fresh random examples locally.
+try:
+    from hypothesis import settings
+except ImportError:
+    pass
+else:
+    settings.register_profile("deterministic", derandomize=True, database=None)
+    settings.register_profile("explore", derandomize=False)
+    settings.load_profile("deterministic")
