@@ -430,9 +430,7 @@ class ChinchillaBootstrap:
         C = check_positive_scalar("C", C)
         s = self.samples
         alpha, beta = s["alpha"].to_numpy(), s["beta"].to_numpy()
-        G = (alpha * s["A"].to_numpy() / (beta * s["B"].to_numpy())) ** (1 / (alpha + beta))
-        N_opt = G * (C / 6.0) ** (beta / (alpha + beta))
-        D_opt = (C / 6.0) ** (alpha / (alpha + beta)) / G
+        N_opt, D_opt = laws._optimal_allocation(C, s["A"].to_numpy(), s["B"].to_numpy(), alpha, beta)
         return pd.DataFrame({"N_opt": N_opt, "D_opt": D_opt, "tokens_per_parameter": D_opt / N_opt})
 
     def derived_interval(self, C, name="tokens_per_parameter"):
@@ -528,18 +526,13 @@ class PowerLawFit:
         return "<pre>" + self.summary() + "</pre>"
 
     def plot(self, x, y, *, ax=None):
-        """Data and fitted line on log-log axes."""
-        import matplotlib.pyplot as plt
+        """Data and fitted line on log-log axes (through :func:`scaling_utils.plotting.plot_fit`)."""
+        from . import plotting
 
         x = as_positive_array("x", x)
-        y = as_positive_array("y", y)
-        if ax is None:
-            _, ax = plt.subplots()
-        ax.scatter(x, y, s=14, label="data")
         grid = np.geomspace(x.min(), x.max(), 100)
-        ax.plot(grid, self.predict(grid), label=f"fit, slope {self.exponent:.3f}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        ax = plotting.plot_fit(x, y, curve_x=grid, curve_y=self.predict(grid), ax=ax,
+                               data_label="data", label=f"fit, slope {self.exponent:.3f}")
         ax.legend()
         return ax
 
@@ -607,7 +600,7 @@ def fit_chinchilla(
         )
 
     with _BatchEvaluator(logN, logD, logL, delta) as fg:
-        x, f, converged, _ = _batched_lbfgs(grid, fg, maxiter=int(maxiter))
+        x, f, converged, _ = _batched_lbfgs(grid, fg, maxiter=maxiter)
     f = np.where(np.isfinite(f), f, np.inf)
     best = int(np.argmin(f))
     theta, objective = x[best], float(f[best])
@@ -679,8 +672,7 @@ def bootstrap_chinchilla(
     Besiroglu et al. (2024), Sec. 3 (4,000 resamples). Chapter: *Power laws*.
     """
     logN, logD, logL = _prepare(N, D, loss)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise ValueError(f"`n_boot` must be an integer >= 2 (4,000 is the published choice), got {n_boot!r}.")
+    n_boot = check_positive_int("n_boot", n_boot, minimum=2)
     maxiter = check_positive_int("maxiter", maxiter)
     confidence = check_probability("confidence", confidence)
     delta = check_positive_scalar("huber_delta", huber_delta)
@@ -700,7 +692,7 @@ def bootstrap_chinchilla(
 
     with _BatchEvaluator(logN, logD, logL, delta, weights) as fg:
         x, _, converged, _ = _batched_lbfgs(
-            np.tile(theta_hat, (n_boot, 1)), fg, maxiter=int(maxiter), gtol=1e-9, ftol=1e-12
+            np.tile(theta_hat, (n_boot, 1)), fg, maxiter=maxiter, gtol=1e-9, ftol=1e-12
         )
     samples = pd.DataFrame({
         "E": np.exp(x[:, 2]), "A": np.exp(x[:, 0]), "B": np.exp(x[:, 1]),
@@ -708,7 +700,7 @@ def bootstrap_chinchilla(
     })
     samples["a"] = samples["beta"] / (samples["alpha"] + samples["beta"])
     samples["converged"] = converged
-    return ChinchillaBootstrap(fit=fit, samples=samples, confidence=confidence, n_boot=int(n_boot), seed=seed)
+    return ChinchillaBootstrap(fit=fit, samples=samples, confidence=confidence, n_boot=n_boot, seed=seed)
 
 
 def fit_power_law(x, y, *, confidence=0.95):

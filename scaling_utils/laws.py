@@ -321,11 +321,19 @@ def compute_optimal(C, *, A, B, alpha, beta):
     B = check_positive_scalar("B", B)
     alpha = check_positive_scalar("alpha", alpha)
     beta = check_positive_scalar("beta", beta)
-    a, b = compute_optimal_exponents(alpha=alpha, beta=beta)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    N_opt = G * (C / 6.0) ** a
-    D_opt = (C / 6.0) ** b / G
+    N_opt, D_opt = _optimal_allocation(C, A, B, alpha, beta)
     return _scalar_or_array(N_opt), _scalar_or_array(D_opt)
+
+
+def _optimal_allocation(C, A, B, alpha, beta):
+    """Unchecked, broadcasting core of :func:`compute_optimal`.
+
+    Also used on arrays of bootstrap parameters (``fit.ChinchillaBootstrap``);
+    callers must have validated the inputs.
+    """
+    a = beta / (alpha + beta)
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    return G * (C / 6.0) ** a, (C / 6.0) ** (1.0 - a) / G
 
 
 def tokens_per_parameter(C, *, A, B, alpha, beta):
