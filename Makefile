@@ -1,13 +1,18 @@
 # Scaling Laws, Reproduced — build, test and explore the book.
 #
-#   make venv       create .venv (python3 >= 3.11) and install requirements.txt + -e .
-#   make book       build the website into _build/html from the notebooks' committed outputs
-#   make test       unit tests + nbval re-execution of every chapter + strict book build
-#   make lab        open JupyterLab on chapters/
-#   make benchmark  run benchmarks/bench_fit.py
-#   make execute    re-execute chapters in place (CHAPTERS="chapters/x.ipynb" for one)
-#   make data       rerun the generators of the project's generated datasets (scripts/)
-#   make clean      remove _build and caches (keeps .venv; `make distclean` removes it too)
+#   make venv          create .venv (python3 >= 3.11) and install requirements.txt + -e .
+#   make book          build the teacher edition (solutions in dropdowns) into _build/html
+#   make book-student  build the student edition (no solutions) into _build/student/_build/html
+#   make test          strict builds of both editions, then one pytest run: unit tests, nbval
+#                      re-execution of every page, assignment grading, browser test of the site
+#   make assignments   build student notebooks + autograder zips into _build/assignments/
+#   make grade         ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb>: grades.csv there
+#   make browser       install headless Chromium (Debian's chromium) for the browser test
+#   make lab           open JupyterLab on chapters/
+#   make benchmark     run benchmarks/bench_fit.py
+#   make execute       re-execute pages in place (CHAPTERS="chapters/x.ipynb" for one)
+#   make data          rerun the generators of the project's generated datasets (scripts/)
+#   make clean         remove _build and caches (keeps .venv; `make distclean` removes it too)
 #
 # Third-party data: scaling_utils.data fetches files by pinned URL + SHA-256, or reads them
 # from the folder named by SCALING_UTILS_DATA_MIRROR if that variable is set (offline/CI use).
@@ -29,13 +34,16 @@ BUILD  := _build
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help venv book test lab benchmark execute data clean distclean
+.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data clean distclean
 
-# Notebooks re-executed by `make execute` (default: every chapter).
-CHAPTERS ?= $(wildcard chapters/*.ipynb)
+# Notebooks re-executed by `make execute` (default: every page). The Execution times page
+# reports the others' timings, so it runs last.
+TIMES_PAGE := chapters/execution_times.ipynb
+CHAPTERS ?= $(filter-out $(TIMES_PAGE),$(wildcard chapters/*.ipynb)) $(TIMES_PAGE)
+STUDENT := $(BUILD)/student
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# *//'
+	@sed -n '3,16p' Makefile | sed 's/^# //'
 
 venv: $(STAMP)
 
@@ -53,27 +61,53 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	@"$(BIN)/jupyter-book" build .
-	echo "Website: $(BUILD)/html/index.html"
+	echo "Website (teacher edition): $(BUILD)/html/index.html"
 
-# Two steps: (1) one pytest run for the unit tests and nbval (one set of counts), (2) a strict
-# book build. Both run even if the first fails; the exit status is non-zero if either failed.
+# The same book with every exercise solution removed (_ext/student_edition.py), also from the
+# notebooks behind the download buttons.
+book-student: $(STAMP)
+	@SCALING_BOOK_EDITION=student "$(BIN)/jupyter-book" build . --path-output "$(STUDENT)"
+	echo "Website (student edition): $(STUDENT)/_build/html/index.html"
+
+browser:
+	@bash scripts/install_chromium.sh
+
+assignments: $(STAMP)
+	@"$(PY)" scripts/assignments.py build
+
+grade: $(STAMP)
+	@if [ -z "$${ASSIGNMENT:-}" ] || [ -z "$${SUBMISSIONS:-}" ]; then
+	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of submitted .ipynb>" >&2; exit 2
+	fi
+	"$(PY)" scripts/assignments.py grade "$$ASSIGNMENT" "$$SUBMISSIONS"
+
+# Three steps: strict builds of (1) the teacher and (2) the student edition, then (3) one pytest
+# run (one set of counts) for the unit tests, nbval, the assignments and the browser test, which
+# opens the sites built in steps 1-2. All run even if one fails; the exit status is non-zero if any failed.
 test: $(STAMP)
 	@mkdir -p "$(BUILD)"
-	pytest_status=0; build_status=0
+	# Without a browser the browser test fails and says how to get one; everything else still runs.
+	bash scripts/install_chromium.sh || echo "warning: no headless Chromium; the browser test will fail" >&2
+	pytest_status=0; build_status=0; student_status=0
 	rm -f "$(BUILD)/pytest-junit.xml"
-	echo "== [1/2] pytest: unit tests (tests/) + nbval re-execution of chapters/*.ipynb =="
+	echo "== [1/3] strict build, teacher edition: jupyter-book build . -W -n --keep-going --all =="
+	"$(BIN)/jupyter-book" build . -W -n --keep-going --all || build_status=$$?
+	echo "== [2/3] strict build, student edition (SCALING_BOOK_EDITION=student) =="
+	SCALING_BOOK_EDITION=student "$(BIN)/jupyter-book" build . -W -n --keep-going --all \
+	  --path-output "$(STUDENT)" || student_status=$$?
+	echo "== [3/3] pytest: unit tests, nbval re-execution of chapters/*.ipynb, assignments, browser =="
 	"$(PY)" -m pytest tests chapters \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	  --junitxml="$(BUILD)/pytest-junit.xml" $(PYTEST_ARGS) || pytest_status=$$?
-	echo "== [2/2] strict book build: jupyter-book build . -W -n --keep-going --all =="
-	"$(BIN)/jupyter-book" build . -W -n --keep-going --all || build_status=$$?
+	echo "Screenshots of every page: $(BUILD)/screenshots/"
+	if [ "$$student_status" -ne 0 ] && [ "$$build_status" -eq 0 ]; then build_status=$$student_status; fi
 	read -r n failed skipped < <("$(PY)" -c 'import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); s = [r] if r.tag == "testsuite" else list(r.iter("testsuite")); print(*(sum(int(x.get(k, 0)) for x in s for k in keys) for keys in (("tests",), ("failures", "errors"), ("skipped",))))' "$(BUILD)/pytest-junit.xml" 2>/dev/null || echo "0 0 0")
 	passed=$$((n - failed - skipped))
 	# pytest failing without per-test records (usage/collection error, or exit 5: no tests) counts as a failure
 	if [ "$$pytest_status" -ne 0 ] && [ "$$failed" -eq 0 ]; then failed=1; fi
 	if [ "$$build_status" -eq 0 ]; then build_msg=OK; build_pass=1; build_fail=0; else build_msg="FAILED (exit $$build_status)"; build_pass=0; build_fail=1; fi
-	echo "make test: pytest exit $$pytest_status ($$passed passed, $$failed failed, $$skipped skipped or xfailed: unit tests + nbval); strict book build $$build_msg"
-	# The strict book build counts as one more check in the closing line.
+	echo "make test: pytest exit $$pytest_status ($$passed passed, $$failed failed, $$skipped skipped or xfailed); strict book builds $$build_msg"
+	# The strict book builds count as one more check in the closing line.
 	echo "summary: $$((passed + build_pass)) passed, $$((failed + build_fail)) failed, $$skipped skipped"
 	[ "$$pytest_status" -eq 0 ] && [ "$$build_status" -eq 0 ]
 
@@ -89,9 +123,8 @@ benchmark: $(STAMP)
 execute: $(STAMP)
 	@for nb in $(CHAPTERS); do
 	  echo "== executing $$nb"
-	  start=$$(date +%s%N)
 	  "$(BIN)/jupyter" nbconvert --to notebook --execute --inplace "$$nb"
-	  echo "   $$nb: $$(( ($$(date +%s%N) - start) / 1000000 )) ms"
+	  "$(PY)" scripts/notebook_timings.py "$$nb"
 	done
 
 # Generated datasets (kind "generated" in scaling_utils.data) are rewritten by their scripts.

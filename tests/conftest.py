@@ -31,17 +31,16 @@ else:
     settings.load_profile("deterministic")
 
 
+def load_script(name):
+    """Import ``scripts/<name>.py``: the scripts are not a package, so tests import them by path."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def load_generator():
-    """A function importing ``scripts/<name>.py`` (a generated dataset's generator).
-
-    The scripts are not a package; tests import them by path to rerun a slice.
-    """
-    def load(name):
-        path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
+    """A function importing ``scripts/<name>.py`` (a generated dataset's generator), to rerun a slice."""
+    return load_script

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import load_script as _load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["## Overview", "## What the data say", "## Caveats", "## Exercises"]
 MIN_EXERCISES = 4
@@ -27,10 +29,16 @@ def _toc_files() -> list[str]:
     return files
 
 
+#: Parts of the table of contents whose pages are not chapters (no Overview/Exercises shape).
+NON_CHAPTER_PARTS = {"For teachers", "Appendices"}
+
+
 def _chapter_notebooks() -> list[Path]:
-    """Notebooks listed in the table of contents, except the introduction (not a chapter)."""
-    root = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
-    return [ROOT / f"{f}.ipynb" for f in _toc_files() if f != root and (ROOT / f"{f}.ipynb").exists()]
+    """Notebooks of the chapter parts of the table of contents (not the introduction, not appendices)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [entry["file"] for part in toc.get("parts", []) if part["caption"] not in NON_CHAPTER_PARTS
+             for entry in part.get("chapters", [])]
+    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
 
 
 def _cells(path: Path) -> list[dict]:
@@ -43,6 +51,10 @@ def _markdown(path: Path) -> str:
 
 CHAPTERS = _chapter_notebooks()
 IDS = [p.stem for p in CHAPTERS]
+#: Every notebook page of the book (introduction, chapters and appendices): the checks that are
+#: not about a chapter's shape apply to all of them.
+NOTEBOOKS = [ROOT / f"{f}.ipynb" for f in _toc_files() if (ROOT / f"{f}.ipynb").exists()]
+NOTEBOOK_IDS = [p.stem for p in NOTEBOOKS]
 
 
 def test_every_notebook_is_in_the_table_of_contents():
@@ -82,7 +94,7 @@ def test_exercises_have_dropdown_solutions(path):
     assert text.count("{solution-start}") == text.count("{solution-end}"), f"{path.name}: unbalanced solutions"
 
 
-@pytest.mark.parametrize("path", CHAPTERS + [ROOT / "chapters" / "intro.ipynb"], ids=IDS + ["intro"])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_cells_executed_without_errors(path):
     for i, cell in enumerate(_cells(path)):
         if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
@@ -92,7 +104,7 @@ def test_cells_executed_without_errors(path):
             assert out["output_type"] != "error", f"{path.name}: cell {i} raised {out.get('ename')}"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_figures_have_name_caption_and_alt_text(path):
     for i, cell in enumerate(_cells(path)):
         if cell["cell_type"] != "code":
@@ -107,7 +119,7 @@ def test_figures_have_name_caption_and_alt_text(path):
         assert len(alt) >= 20, f"{path.name}: figure in cell {i} lacks a descriptive alt text"
 
 
-@pytest.mark.parametrize("path", CHAPTERS + [ROOT / "chapters" / "intro.ipynb"], ids=IDS + ["intro"])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_no_global_warning_filters(path):
     for i, cell in enumerate(_cells(path)):
         source = "".join(cell["source"])
@@ -118,14 +130,14 @@ def test_no_global_warning_filters(path):
             assert not re.search(r"np\.seterr\(", source), f"{path.name}: cell {i} sets np.seterr globally"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_randomness_is_seeded(path):
     code = "\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "code")
     assert "np.random.seed(" not in code, f"{path.name}: use rng = np.random.default_rng(seed)"
     assert not re.search(r"default_rng\(\s*\)", code), f"{path.name}: default_rng() without a seed"
 
 
-@pytest.mark.parametrize("path", CHAPTERS + [ROOT / "chapters" / "intro.ipynb"], ids=IDS + ["intro"])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_glued_values_render_as_plain_numbers(path):
     """A glued numpy scalar shows up in the prose as ``np.float64(2.9)``: glue Python numbers."""
     key = "application/papermill.record/text/plain"
@@ -135,3 +147,18 @@ def test_glued_values_render_as_plain_numbers(path):
             assert not re.search(r"np\.(float|int|bool)\w*\(|np\.(True|False)_", text), (
                 f"{path.name}: cell {i} glues {text!r}; wrap the value in float()/int()/bool()"
             )
+            assert not re.fullmatch(r"(['\"]).*\1", text.strip()), (
+                f"{path.name}: cell {i} glues the string {text!r}, which renders with its quotes; "
+                "glue IPython.display.Markdown(text) and use {glue:md}"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_execution_time_is_recorded_and_within_budget(path):
+    """Each page's committed outputs were made in under a minute (the Execution times page)."""
+    module = _load_script("notebook_timings")
+    timings, budget = module.notebook_timings(path), module.BUDGET_SECONDS
+    assert timings["seconds"] < budget, (
+        f"{path.name} took {timings['seconds']:.0f} s to execute (budget {budget:.0f} s); "
+        "move heavy work into a script that writes a committed dataset"
+    )
