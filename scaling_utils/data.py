@@ -221,7 +221,7 @@ _ENTRIES = [
             "245 Chinchilla training runs read off Hoffmann et al. Figure 4: N parameters, "
             "D = C/(6N) tokens (derived), C training FLOP, final loss (nats/token)"
         ),
-        used_in="power_laws, compute_cost",
+        used_in="power_laws, compute_cost, claims_audit",
         postprocess=_chinchilla_points,
     ),
     ThirdPartyFile(
@@ -238,7 +238,7 @@ _ENTRIES = [
             "148 base LLMs: family, size (B params), pretraining data (T tokens), "
             "FLOPs (1E21, = 6ND, blank where unknown) and 8 benchmark scores; raw columns"
         ),
-        used_in="compute_cost, emergence",
+        used_in="compute_cost, emergence, claims_audit",
         postprocess=_raw,
     ),
     ThirdPartyFile(
@@ -255,7 +255,7 @@ _ENTRIES = [
             "84 base LLMs on 2-shot BIG-bench / GPT-3 arithmetic tasks (exact match, "
             "accuracy, BLEU); raw columns"
         ),
-        used_in="emergence",
+        used_in="emergence, claims_audit",
         postprocess=_raw,
     ),
     TranscribedTable(
@@ -298,7 +298,7 @@ _ENTRIES = [
             "Approach-1 compute-optimal projections: parameters, FLOPs, tokens, and "
             "tokens_per_parameter (derived)"
         ),
-        used_in="power_laws",
+        used_in="power_laws, claims_audit",
     ),
     TranscribedTable(
         name="gpt3_table_d1",
@@ -310,7 +310,7 @@ _ENTRIES = [
             "Training compute of GPT-3 models, T5-11B, BERT-Large, RoBERTa-Large: "
             "parameters, tokens, PF-days, FLOP"
         ),
-        used_in="compute_cost",
+        used_in="compute_cost, claims_audit",
     ),
     TranscribedTable(
         name="gpt3_table_2_1",
@@ -322,7 +322,7 @@ _ENTRIES = [
             "Sizes, architectures and learning hyper-parameters of the 8 GPT-3 models "
             "([U]: transcribed from memory, not checked against the PDF)"
         ),
-        used_in="compute_cost",
+        used_in="compute_cost, claims_audit",
     ),
     # --- entropy_floors entries ---
     GeneratedTable(
@@ -337,7 +337,7 @@ _ENTRIES = [
             "Dirichlet concentration, validation loss, exact population loss and exact "
             "misspecification floor (nats/symbol)"
         ),
-        used_in="entropy_floors",
+        used_in="entropy_floors, claims_audit",
     ),
     TranscribedTable(
         name="entropy_estimates",
@@ -352,7 +352,7 @@ _ENTRIES = [
             "the stock of public text, one row per number, with units, corpus and "
             "verification mark"
         ),
-        used_in="entropy_floors",
+        used_in="entropy_floors, claims_audit",
     ),
     TranscribedTable(
         name="pile_bits_per_byte",
@@ -389,7 +389,7 @@ _ENTRIES = [
             "Switch Transformer [S], plus the GPT-3 inputs (processors, days, W, PUE, "
             "kgCO2e/kWh) [U]; long format"
         ),
-        used_in="compute_cost",
+        used_in="compute_cost, claims_audit",
     ),
     TranscribedTable(
         name="strubell_2019_table3",
@@ -401,7 +401,7 @@ _ENTRIES = [
             "Estimated CO2e (lbs) and hardware-hours of NAS, BERT-base, Transformer-big, "
             "and the car-lifetime comparison (126,000 lbs); long format"
         ),
-        used_in="compute_cost",
+        used_in="compute_cost, claims_audit",
     ),
     TranscribedTable(
         name="accelerator_peak_rates",
@@ -410,7 +410,7 @@ _ENTRIES = [
             "Peak dense tensor TFLOP/s (A100 312, H100 989.4 [S]; V100 [U]), max power and "
             "memory bandwidth [U]; long format"
         ),
-        used_in="compute_cost",
+        used_in="compute_cost, claims_audit",
     ),
     # --- emergence entries ---
     TranscribedTable(
@@ -423,7 +423,7 @@ _ENTRIES = [
             "GPT-3 175B few-shot accuracy (%) on 2-digit addition/subtraction, 3-digit "
             "addition/subtraction and 2-digit multiplication, with problem counts ([S]/[U] marks)"
         ),
-        used_in="emergence",
+        used_in="emergence, claims_audit",
     ),
     # --- bias entries ---
     TranscribedTable(
@@ -437,7 +437,7 @@ _ENTRIES = [
             "skin-type x gender subgroups of the 1,270-face PPB benchmark ([S]; subgroup "
             "sizes not transcribed, [U])"
         ),
-        used_in="bias",
+        used_in="bias, claims_audit",
     ),
     TranscribedTable(
         name="stereoset",
@@ -449,7 +449,7 @@ _ENTRIES = [
             "StereoSet dev-set stereotype score, LM score and ICAT of GPT-2 small/medium/"
             "large, SS of BERT and RoBERTa ([P]; parameter counts [U])"
         ),
-        used_in="bias",
+        used_in="bias, claims_audit",
     ),
     GeneratedTable(
         name="representation_sweep",
@@ -460,7 +460,7 @@ _ENTRIES = [
             "two synthetic Gaussian groups, by total size (100-25,600), minority share "
             "(0.5-0.05) and seed (0-19)"
         ),
-        used_in="bias",
+        used_in="bias, claims_audit",
     ),
 ]
 
