@@ -7,7 +7,9 @@ Each assignment is one folder ``assignments/<name>/`` holding
   run with ``grader.check``, hidden ones only the autograder runs);
 * ``wrong_answers.yml`` — plausible wrong answers, one or more per question, that
   ``tests/test_assignments.py`` substitutes into the solution to prove the grader takes that
-  question's marks away.
+  question's marks away;
+* ``right_answers.yml`` — correct answers written another way (other variable names, another
+  valid method), which must keep full marks.
 
 Commands (``make assignments`` and ``make grade`` call these)::
 
@@ -143,8 +145,11 @@ def solution_cells(nb: dict) -> list[int]:
             and ("# SOLUTION" in "".join(c["source"]) or "# BEGIN SOLUTION" in "".join(c["source"]))]
 
 
-def apply_wrong_answer(solution: Path, replace: str, with_: str, out: Path) -> Path:
-    """Copy the solution notebook with the text ``replace`` (found exactly once) swapped for ``with_``."""
+def substitute_answer(solution: Path, replace: str, with_: str, out: Path) -> Path:
+    """Copy the solution notebook with the text ``replace`` (found exactly once) swapped for ``with_``.
+
+    Used by the tests to make a wrong (or a differently written correct) submission.
+    """
     nb = json.loads(Path(solution).read_text())
     hits = [c for c in nb["cells"] if c["cell_type"] == "code" and replace in "".join(c["source"])]
     if len(hits) != 1:

@@ -5,8 +5,9 @@ For every assignment in ``assignments/<name>/`` (see ``scripts/assignments.py``)
 1. builds it with ``otter assign`` into a temporary folder;
 2. checks the student notebook has no solutions and no hidden tests;
 3. grades, with the autograder zip the build produced, the solution (full marks on every
-   question), the untouched student notebook (zero on every question) and each plausible wrong
-   answer from ``wrong_answers.yml`` (zero on the question it gets wrong).
+   question), the untouched student notebook (zero on every question), each plausible wrong
+   answer from ``wrong_answers.yml`` (zero on the question it gets wrong) and each correct answer
+   written another way from ``right_answers.yml`` (full marks on every question).
 
 Grading starts a Jupyter kernel per notebook (about 4 s), so each assignment is built and graded
 once, on first use, two notebooks at a time.
@@ -49,9 +50,14 @@ def _questions(nb: dict) -> dict[str, dict]:
     return found
 
 
+def _answers(name: str, kind: str) -> list[dict]:
+    """Entries of ``assignments/<name>/<kind>_answers.yml`` (kind: "wrong" or "right")."""
+    path = assignments.ASSIGNMENTS_DIR / name / f"{kind}_answers.yml"
+    return (yaml.safe_load(path.read_text()) or []) if path.exists() else []
+
+
 def _wrong_answers(name: str) -> list[dict]:
-    path = assignments.ASSIGNMENTS_DIR / name / "wrong_answers.yml"
-    return yaml.safe_load(path.read_text()) if path.exists() else []
+    return _answers(name, "wrong")
 
 
 # --------------------------------------------------------------------------- the sources
@@ -97,6 +103,7 @@ def test_every_question_has_public_and_hidden_tests_and_a_wrong_answer(name):
     wrong = {w["question"] for w in _wrong_answers(name)}
     assert not (wrong - set(questions)), f"wrong_answers.yml names unknown questions {wrong - set(questions)}"
     assert wrong == set(questions), f"questions without a plausible wrong answer: {sorted(set(questions) - wrong)}"
+    assert _answers(name, "right"), "add right_answers.yml: at least one correct answer written another way"
 
 
 # --------------------------------------------------------------------------- build and grade
@@ -116,10 +123,11 @@ def graded(tmp_path_factory):
             out = tmp_path_factory.mktemp(name)
             paths = assignments.build(name, out / "dist", run_tests=False)
             jobs = {"solution": paths["solution"], "student": paths["student"]}
-            for i, wrong in enumerate(_wrong_answers(name)):
-                jobs[f"wrong{i}"] = assignments.apply_wrong_answer(
-                    paths["solution"], wrong["replace"], wrong["with"], out / f"wrong{i}.ipynb"
-                )
+            for kind in ("wrong", "right"):
+                for i, answer in enumerate(_answers(name, kind)):
+                    jobs[f"{kind}{i}"] = assignments.substitute_answer(
+                        paths["solution"], answer["replace"], answer["with"], out / f"{kind}{i}.ipynb"
+                    )
             args = [(str(path), str(paths["autograder"])) for path in jobs.values()]
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
@@ -174,3 +182,15 @@ def test_wrong_answer_loses_the_questions_marks(name, index, wrong, graded):
     score, possible = scores[f"wrong{index}"][wrong["question"]]
     assert possible > 0
     assert score == 0, f"{wrong['mistake']}: still scores {score}/{possible}"
+
+
+RIGHT = [(name, i, r) for name in NAMES for i, r in enumerate(_answers(name, "right"))]
+
+
+@pytest.mark.parametrize(("name", "index", "right"), RIGHT,
+                         ids=[f"{n}-{r['question']}-{i}" for n, i, r in RIGHT])
+def test_other_correct_answers_keep_full_marks(name, index, right, graded):
+    """A correct answer written differently (other names, another valid method) loses nothing."""
+    _, scores = graded(name)
+    short = {q: s for q, s in scores[f"right{index}"].items() if s[0] != s[1]}
+    assert not short, f"{right['variant']}: loses marks on {short}"
