@@ -22,7 +22,7 @@ from itertools import product
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from . import laws
 from ._validate import (
@@ -378,7 +378,7 @@ def sigmoid(x, *, slope, midpoint, floor=0.0, ceiling=1.0):
 
 
 def _sigmoid(lx, slope, midpoint, floor, ceiling):
-    return floor + (ceiling - floor) * stats.logistic.cdf(slope * (lx - midpoint))
+    return floor + (ceiling - floor) * special.expit(slope * (lx - midpoint))
 
 
 class _BootstrapCurveFit:
@@ -685,7 +685,7 @@ def _bnsl_log_slope(x, a, b, c0, c1, d1, f1, *, of="y"):
     if of not in ("y", "y - a"):
         raise ValueError(f"Unknown `of` {of!r}; choose 'y' or 'y - a'.")
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        share = stats.logistic.cdf(np.log(x / d1) / f1)
+        share = special.expit(np.log(x / d1) / f1)
         slope_part = -c0 - c1 * share
         if of == "y - a":
             return slope_part
@@ -880,7 +880,7 @@ def fit_broken_power_law(x, y, *, n_boot=1000, rng=0, confidence=0.95):
             _, B, c0, c1, f1, v, u, soft, e = parts(t)
             with np.errstate(over="ignore", invalid="ignore"):
                 g = B * e
-                sig = stats.logistic.cdf(u)
+                sig = special.expit(u)
                 J = np.column_stack([np.ones_like(lxx), e, -v * g, -f1 * soft * g,
                                      (c0 + c1 * sig) * g, -c1 * f1 * (soft - u * sig) * g])
             return np.where(np.isfinite(J), J, 0.0)

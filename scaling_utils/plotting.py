@@ -306,7 +306,8 @@ def format_table(frame, formats):
         The table to show.
     formats : dict or str
         Column name -> format spec (e.g. ``{"N": "{:.3g}"}``), or one spec for
-        every numeric column.
+        every numeric column. A value that rounds to zero is shown without a minus
+        sign, so the table is the same on every machine.
 
     Returns
     -------
@@ -325,5 +326,20 @@ def format_table(frame, formats):
         raise ValueError(f"`formats` names columns not in the table: {unknown}; columns are {list(frame.columns)}.")
     out = frame.copy()
     for column, spec in formats.items():
-        out[column] = [spec.format(v) for v in frame[column]]
+        out[column] = [_format_without_negative_zero(spec, v) for v in frame[column]]
     return out
+
+
+def _format_without_negative_zero(spec, value):
+    """``spec.format(value)``, but a number that rounds to zero is shown as zero formatted
+    ("-0.0000" -> "0.0000", "-0.00%" -> "+0.00%" with a ``+`` spec).
+
+    Whether a difference that is zero in exact arithmetic comes out as +1e-17 or -1e-17
+    depends on the CPU's floating-point kernels, so the sign of a rounded zero would make a
+    notebook's output differ between machines.
+    """
+    text = spec.format(value)
+    mantissa = text.strip().split("e")[0].split("E")[0]
+    if mantissa.startswith("-") and not any(ch in "123456789" for ch in mantissa):
+        return spec.format(0.0)
+    return text

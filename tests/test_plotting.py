@@ -172,6 +172,15 @@ def test_format_table_one_spec_applies_to_numeric_columns_only():
     assert shown.loc[0, "x"] == "0.12" and shown.loc[0, "y"] == "2.00" and shown.loc[0, "label"] == "z"
 
 
+def test_format_table_drops_the_sign_of_a_rounded_zero():
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [-1e-17, 1e-17, -0.0, -0.00012, -3e-9]})
+    assert list(plotting.format_table(frame, "{:.4f}")["x"]) == ["0.0000", "0.0000", "0.0000", "-0.0001", "0.0000"]
+    assert list(plotting.format_table(frame, "{:+.2%}")["x"]) == ["+0.00%", "+0.00%", "+0.00%", "-0.01%", "+0.00%"]
+    assert list(plotting.format_table(frame, "{:.1e}")["x"]) == ["-1.0e-17", "1.0e-17", "0.0e+00", "-1.2e-04", "-3.0e-09"]
+
+
 def test_format_table_output_has_no_memory_address():
     import pandas as pd
 
