@@ -145,20 +145,23 @@ def solution_cells(nb: dict) -> list[int]:
             and ("# SOLUTION" in "".join(c["source"]) or "# BEGIN SOLUTION" in "".join(c["source"]))]
 
 
-def substitute_answer(solution: Path, replace: str, with_: str, out: Path) -> Path:
-    """Copy the solution notebook with the text ``replace`` (found exactly once) swapped for ``with_``.
+def substitute_answers(solution: Path, replacements: list[tuple[str, str]], out: Path) -> Path:
+    """Copy the solution notebook with each ``(replace, with_)`` pair swapped in, one after another.
 
-    Used by the tests to make a wrong (or a differently written correct) submission.
+    Each ``replace`` must occur exactly once in the code cells at the moment it is applied, that
+    is after the earlier pairs; otherwise ``ValueError`` is raised and nothing is written. Used by
+    the tests to make a submission with one or more wrong (or differently written correct) answers.
     """
     nb = json.loads(Path(solution).read_text())
-    hits = [c for c in nb["cells"] if c["cell_type"] == "code" and replace in "".join(c["source"])]
-    if len(hits) != 1:
-        raise ValueError(f"{replace!r} occurs in {len(hits)} code cells of {solution}; it must occur in exactly one.")
-    cell = hits[0]
-    source = "".join(cell["source"])
-    if source.count(replace) != 1:
-        raise ValueError(f"{replace!r} occurs more than once in its cell; make it unique.")
-    cell["source"] = source.replace(replace, with_)
+    for replace, with_ in replacements:
+        hits = [c for c in nb["cells"] if c["cell_type"] == "code" and replace in "".join(c["source"])]
+        if len(hits) != 1:
+            raise ValueError(f"{replace!r} occurs in {len(hits)} code cells of {solution}; it must occur in exactly one.")
+        cell = hits[0]
+        source = "".join(cell["source"])
+        if source.count(replace) != 1:
+            raise ValueError(f"{replace!r} occurs more than once in its cell; make it unique.")
+        cell["source"] = source.replace(replace, with_)
     out = Path(out)
     out.write_text(json.dumps(nb, indent=1))
     return out
