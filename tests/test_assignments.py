@@ -440,8 +440,10 @@ def _finish(name: str, started: tuple, pool) -> Graded:
 @pytest.fixture(scope="module")
 def graded(request, tmp_path_factory):
     """``graded[name]``: a ``Graded`` for each assignment the selected tests ask about."""
+    # nbval's notebook cells are session items too, without .module or .fixturenames.
     names = sorted({item.callspec.params["name"] for item in request.session.items
-                    if item.module is request.module and "graded" in item.fixturenames})
+                    if getattr(item, "module", None) is request.module
+                    and "graded" in getattr(item, "fixturenames", ())})
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         started = {name: _start(name, tmp_path_factory.mktemp(name), pool) for name in names}
