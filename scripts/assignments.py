@@ -139,12 +139,6 @@ def grade_folder(name: str, submissions: Path, autograder_zip: Path | None = Non
     return out
 
 
-def solution_cells(nb: dict) -> list[int]:
-    """Indices of the code cells that hold solutions in an otter master notebook."""
-    return [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
-            and ("# SOLUTION" in "".join(c["source"]) or "# BEGIN SOLUTION" in "".join(c["source"]))]
-
-
 def substitute_answers(solution: Path, replacements: list[tuple[str, str]], out: Path) -> Path:
     """Copy the solution notebook with each ``(replace, with_)`` pair swapped in, one after another.
 

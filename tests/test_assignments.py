@@ -93,10 +93,6 @@ def _answers(name: str, kind: str) -> list[dict]:
     return (yaml.safe_load(path.read_text()) or []) if path.exists() else []
 
 
-def _wrong_answers(name: str) -> list[dict]:
-    return _answers(name, "wrong")
-
-
 # --------------------------------------------------------------------------- the sources
 def test_every_chapter_has_an_assignment():
     missing = sorted({path.stem for path in CHAPTERS} - set(NAMES))
@@ -113,9 +109,12 @@ def test_master_notebook_is_a_clean_source(name):
     title = next(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert re.match(r"# Assignment: ", title), "the first markdown cell starts with '# Assignment: <topic>'"
     assert re.search(r"About\s+\d+\s+minutes", title), "say how long the assignment takes ('About N minutes')"
-    # Outputs in the source would leak into the student notebook.
+    # The master is a source, not a book page (excluded in _config.yml, so nbval does not run it; the
+    # grading tests execute it instead). Otter takes a test cell's saved output as the output that
+    # test expects, and keeps solution outputs in the solution notebook, so outputs must not be saved.
     with_outputs = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and c.get("outputs")]
-    assert not with_outputs, f"clear the outputs of cells {with_outputs} (they may show solutions)"
+    assert not with_outputs, (f"clear the outputs of cells {with_outputs}: otter would turn a test cell's "
+                              "output into the output that test expects, and they may show solutions")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -132,7 +131,7 @@ def test_every_question_has_public_and_hidden_tests_and_a_wrong_answer(name):
         assert any(hidden), f"{q}: needs a hidden test (the one that checks the value)"
         assert not all(hidden), f"{q}: needs a public test students can run with grader.check"
         assert questions[q].get("all_or_nothing") is True, f"{q}: questions are graded all or nothing"
-    wrong = {w["question"] for w in _wrong_answers(name)}
+    wrong = {w["question"] for w in _answers(name, "wrong")}
     assert not (wrong - set(questions)), f"wrong_answers.yml names unknown questions {wrong - set(questions)}"
     assert wrong == set(questions), f"questions without a plausible wrong answer: {sorted(set(questions) - wrong)}"
     assert _answers(name, "right"), "add right_answers.yml: at least one correct answer written another way"
@@ -483,7 +482,7 @@ def test_untouched_student_notebook_scores_zero(name, graded):
     assert not earned, f"an untouched student notebook earns points: {earned}"
 
 
-WRONG = [(name, i, w) for name in NAMES for i, w in enumerate(_wrong_answers(name))]
+WRONG = [(name, i, w) for name in NAMES for i, w in enumerate(_answers(name, "wrong"))]
 
 
 @pytest.mark.parametrize(("name", "index", "wrong"), WRONG,
