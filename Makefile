@@ -12,6 +12,7 @@
 #   make benchmark     run benchmarks/bench_fit.py
 #   make execute       re-execute pages in place (CHAPTERS="chapters/x.ipynb" for one)
 #   make data          rerun the generators of the project's generated datasets (scripts/)
+#   make pin-data      re-pin the SHA-256 of every committed CSV (after a reviewed change)
 #   make clean         remove _build and caches (keeps .venv; `make distclean` removes it too)
 #
 # Third-party data: scaling_utils.data fetches files by pinned URL + SHA-256, or reads them
@@ -34,7 +35,7 @@ BUILD  := _build
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data clean distclean
+.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data pin-data clean distclean
 
 # Notebooks re-executed by `make execute` (default: every page). The Execution times page
 # reports the others' timings, so it runs last.
@@ -43,7 +44,7 @@ CHAPTERS ?= $(filter-out $(TIMES_PAGE),$(wildcard chapters/*.ipynb)) $(TIMES_PAG
 STUDENT := $(BUILD)/student
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# //'
+	@sed -n '3,17p' Makefile | sed 's/^# //'
 
 venv: $(STAMP)
 
@@ -127,13 +128,21 @@ execute: $(STAMP)
 	  "$(PY)" scripts/notebook_timings.py "$$nb"
 	done
 
-# Generated datasets (kind "generated" in scaling_utils.data) are rewritten by their scripts.
+# Generated datasets (kind "generated" in scaling_utils.data) are rewritten by their scripts,
+# then re-pinned (their SHA-256 in scaling_utils/data.py); review the diff before committing.
 data: $(STAMP)
-	@"$(PY)" -c 'from scaling_utils import data; print("\n".join(e.generator for e in data.REGISTRY.values() if e.kind == "generated"))' |
-	while read -r script; do
+	@"$(PY)" -c 'from scaling_utils import data; print("\n".join(f"{e.name} {e.generator}" for e in data.REGISTRY.values() if e.kind == "generated"))' |
+	while read -r name script; do
 	  echo "== $$script"
 	  "$(PY)" "$$script"
+	  "$(PY)" scripts/pin_data.py "$$name"
 	done
+
+# Every committed CSV (transcribed and generated) is pinned by SHA-256 in scaling_utils/data.py
+# and checked on every load. After a deliberate, reviewed change: make pin-data (or
+# python scripts/pin_data.py <name> for one), then review and commit the new hashes.
+pin-data: $(STAMP)
+	@"$(PY)" scripts/pin_data.py --all
 
 clean:
 	rm -rf "$(BUILD)" .pytest_cache .hypothesis *.egg-info

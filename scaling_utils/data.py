@@ -17,14 +17,29 @@ The book uses three kinds of data, and each kind enters the project its own way:
    and its SHA-256, downloaded on first use with :func:`pooch.retrieve` into a cache
    folder, and its hash is checked again on every load.
 
+Every kind is pinned by SHA-256 in this registry and checked on every :func:`load`, so
+committed data cannot change silently either: a changed number, a typo that turns a
+column into strings, a renamed column, deleted rows or a web page saved in place of a
+CSV all make :func:`load` raise a ``ValueError`` naming the file.  After a deliberate,
+reviewed change to a committed CSV, re-pin it from the repository root with
+``python scripts/pin_data.py <name>`` (``make pin-data`` re-pins every committed table;
+``make data`` reruns the generators and re-pins what they rewrote).
+
 Two environment variables change where third-party files come from:
 
 ``SCALING_UTILS_DATA_MIRROR`` (:data:`MIRROR_ENV`)
     A folder holding the third-party files under their registered file names.  When set,
     files are read from there and the network is never used (tests and CI set it to
-    ``../shared/data/third_party``).  The hash is still checked on every load.
+    ``../shared/data/third_party``).  The hash is still checked on every load.  Set but
+    empty is an error, not a request to download.
 ``SCALING_UTILS_CACHE`` (:data:`CACHE_ENV`)
-    The download cache folder.  Default: ``pooch.os_cache("scaling_utils")``.
+    The download cache folder.  Default: ``pooch.os_cache("scaling_utils")``.  Set but
+    empty is an error, as is a file standing where the folder should be.
+
+Downloads give up quickly: each try waits at most ``DOWNLOAD_TIMEOUT`` seconds for
+the server and a timeout or dropped connection is tried ``DOWNLOAD_ATTEMPTS`` times
+in all, then a ``ConnectionError`` says what happened.  A failed or interrupted download
+leaves nothing in the cache.
 
 Examples
 --------
@@ -38,9 +53,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import os
 import shutil
 import tempfile
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -54,6 +71,8 @@ __all__ = [
     "MIRROR_ENV",
     "CACHE_ENV",
     "DATA_DIR",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_ATTEMPTS",
     "ThirdPartyFile",
     "TranscribedTable",
     "GeneratedTable",
@@ -67,8 +86,12 @@ __all__ = [
 MIRROR_ENV = "SCALING_UTILS_DATA_MIRROR"
 #: Environment variable naming the download cache folder.
 CACHE_ENV = "SCALING_UTILS_CACHE"
-#: Folder of the committed, transcribed datasets (the repository's top-level ``data/``).
+#: Folder of the committed (transcribed and generated) datasets: the repository's ``data/``.
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+#: Seconds a download waits for the server: to connect, then for each next piece of data.
+DOWNLOAD_TIMEOUT = 4.0
+#: Tries per download when the server times out or drops the connection (1 retry).
+DOWNLOAD_ATTEMPTS = 2
 
 _PROJECT_DATA_LICENCE = (
     "CC-BY-4.0 for the CSV transcribed by this project; the numbers are facts "
@@ -112,7 +135,7 @@ class ThirdPartyFile:
 
 
 class _CommittedCSV:
-    """Mixin for datasets committed as ``data/<name>/<name>.csv``."""
+    """Mixin for datasets committed as ``data/<name>/<name>.csv`` with a pinned SHA-256."""
 
     @property
     def path(self) -> Path:
@@ -128,11 +151,15 @@ class TranscribedTable(_CommittedCSV):
     ----------
     name : str
         Dataset name passed to :func:`load` (also the folder and file stem).
+    sha256 : str
+        Pinned hex SHA-256 of the committed CSV's bytes, checked on every :func:`load`.
+        Rewritten only by ``python scripts/pin_data.py <name>`` after a reviewed change.
     citation, description, used_in, licence : str
         Metadata shown by :func:`available`.
     """
 
     name: str
+    sha256: str
     citation: str
     description: str
     used_in: str
@@ -153,6 +180,9 @@ class GeneratedTable(_CommittedCSV):
     ----------
     name : str
         Dataset name passed to :func:`load` (also the folder and file stem).
+    sha256 : str
+        Pinned hex SHA-256 of the committed CSV's bytes, checked on every :func:`load`.
+        ``make data`` reruns the generator and re-pins it (``scripts/pin_data.py``).
     generator : str
         Script that regenerates the CSV, e.g. ``"scripts/known_entropy_sweep.py"``.
     citation, description, used_in, licence : str
@@ -160,6 +190,7 @@ class GeneratedTable(_CommittedCSV):
     """
 
     name: str
+    sha256: str
     generator: str
     citation: str
     description: str
@@ -260,6 +291,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="kaplan_constants",
+        sha256="aa08602333e639c3ecaf234ea7e6dbf0583df4fb9056b2ee816fca369ad54c26",
         citation=(
             "Kaplan et al. (2020), Scaling Laws for Neural Language Models, "
             "arXiv:2001.08361 (Section 1.2, eqs. 1.1-1.7, Tables 2-3, eqs. 4.4, 6.8)"
@@ -272,6 +304,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="chinchilla_published_fits",
+        sha256="e3fb54455daeff1fc8cc37691b7dcd9bd349969e375aff3cbd83506ac5df9d19",
         citation=(
             "Hoffmann et al. (2022), arXiv:2203.15556, Section 3.3; Besiroglu et al. "
             "(2024), Chinchilla Scaling: A replication attempt, arXiv:2404.10102"
@@ -284,6 +317,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="hoffmann_table2",
+        sha256="e39a29896820bcd41a3f74c1b86345ebc856766c2e4522928eae9f57b659e7a3",
         citation="Hoffmann et al. (2022), arXiv:2203.15556, Table 2",
         description=(
             "Exponent a of N_opt proportional to C^a with 10th-90th percentile interval "
@@ -293,6 +327,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="hoffmann_table3",
+        sha256="41fcb98ebf303c3cd489f66b9068c887dfdca3faf07df143e02637318e36531c",
         citation="Hoffmann et al. (2022), arXiv:2203.15556, Table 3",
         description=(
             "Approach-1 compute-optimal projections: parameters, FLOPs, tokens, and "
@@ -302,6 +337,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="gpt3_table_d1",
+        sha256="e5cce145bd38b7ac2dbaa86533202076cbad6c88e207cec86eca68e674d83f69",
         citation=(
             "Brown et al. (2020), Language Models are Few-Shot Learners, "
             "arXiv:2005.14165, Appendix D, Table D.1"
@@ -314,6 +350,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="gpt3_table_2_1",
+        sha256="d43b95539cd50c29dcc2e49df174fb7307b3d13aec93be58f5a98801b0f89d9c",
         citation=(
             "Brown et al. (2020), Language Models are Few-Shot Learners, "
             "arXiv:2005.14165, Section 2.1, Table 2.1"
@@ -327,6 +364,7 @@ _ENTRIES = [
     # --- entropy_floors entries ---
     GeneratedTable(
         name="known_entropy_sweep",
+        sha256="be4438ea8be8aaaa928b6abd6dc3881c7fe6fff26ed6928d9ffc1487e1061e0a",
         generator="scripts/known_entropy_sweep.py",
         citation=(
             "This project (chapter Entropy floors): n-gram models trained on "
@@ -341,6 +379,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="entropy_estimates",
+        sha256="c86dbe915e9a9b6b0aa930c87523d0afdf9d96f28daea5d42351249cc93b65a9",
         citation=(
             "Shannon (1951); Cover and King (1978); Brown et al. (1992); Hutter Prize and "
             "Large Text Compression Benchmark (enwik9); Kaplan et al. (2020), "
@@ -356,6 +395,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="pile_bits_per_byte",
+        sha256="59ad1faeefd3e010f14ca72e363301856f9faaec598ca20de99cae34066ef734",
         citation="Hoffmann et al. (2022), arXiv:2203.15556, Table A5",
         description=(
             "Chinchilla and Gopher bits per byte on nine subsets of the Pile"
@@ -365,6 +405,7 @@ _ENTRIES = [
     # --- overfitting entries ---
     TranscribedTable(
         name="muennighoff_2023",
+        sha256="aa7f3c93b91bc00ff1a08001aa1e21c57d3e9405e8a483c87ebe4d0eb55d97b5",
         citation=(
             "Muennighoff et al. (2023), Scaling Data-Constrained Language Models, "
             "arXiv:2305.16264; unrounded fit and check values from the authors' README "
@@ -380,6 +421,7 @@ _ENTRIES = [
     # --- compute_cost entries ---
     TranscribedTable(
         name="patterson_2021_table4",
+        sha256="7a2051048842a862f5af27ff64e020285aec3319d05516f5390f1f51ffe259b6",
         citation=(
             "Patterson et al. (2021), Carbon Emissions and Large Neural Network Training, "
             "arXiv:2104.10350, Table 4"
@@ -393,6 +435,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="strubell_2019_table3",
+        sha256="0a5a2da2412c37fb5868ccb216d5ccf57397058d074a42a56eedc8f31081354c",
         citation=(
             "Strubell, Ganesh, McCallum (2019), Energy and Policy Considerations for Deep "
             "Learning in NLP, ACL 2019, doi:10.18653/v1/P19-1355, Tables 1 and 3"
@@ -405,6 +448,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="accelerator_peak_rates",
+        sha256="b9477d4c1eb2238bfeacd3fbf89d35aef3e30d3b4430664cf2cc7db46caaeb23",
         citation="NVIDIA datasheets for the A100 SXM, H100 SXM and V100 SXM2",
         description=(
             "Peak dense tensor TFLOP/s (A100 312, H100 989.4 [S]; V100 [U]), max power and "
@@ -415,6 +459,7 @@ _ENTRIES = [
     # --- emergence entries ---
     TranscribedTable(
         name="gpt3_arithmetic",
+        sha256="7112d91becc06e48d22597171279154bb4e910187c9c549a35dc8c88c12e79c6",
         citation=(
             "Brown et al. (2020), Language Models are Few-Shot Learners, "
             "arXiv:2005.14165, Section 3.9.1 (Figure 3.10)"
@@ -428,6 +473,7 @@ _ENTRIES = [
     # --- bias entries ---
     TranscribedTable(
         name="gender_shades",
+        sha256="1708e7df279f6862b7e46ae8e52d356ed206f53307b116adf0f76b3f99cec635",
         citation=(
             "Buolamwini & Gebru (2018), Gender Shades: Intersectional Accuracy Disparities "
             "in Commercial Gender Classification, PMLR 81:77-91, Table 4"
@@ -441,6 +487,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="stereoset",
+        sha256="a819e7340a71eb6008cbed0a17794d50f511e395e64314dd95060407d7567e3c",
         citation=(
             "Nadeem, Bethke & Reddy (2021), StereoSet: Measuring stereotypical bias in "
             "pretrained language models, ACL 2021, doi:10.18653/v1/2021.acl-long.416"
@@ -453,6 +500,7 @@ _ENTRIES = [
     ),
     GeneratedTable(
         name="representation_sweep",
+        sha256="bb89d5c09788bb6a33cad1505b43a0fbbe2c3b717b384bac13a2421943873dca",
         generator="scripts/representation_sweep.py",
         citation="This project: chapter 'Does scale fix bias?' (chapters/bias.ipynb)",
         description=(
@@ -471,12 +519,34 @@ REGISTRY: Mapping[str, ThirdPartyFile | TranscribedTable | GeneratedTable] = Map
 
 
 # --------------------------------------------------------------------------- helpers
+def _short_repr(value) -> str:
+    """``repr(value)`` cut to about 80 characters; never fails (huge ints, odd objects)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"<an int of {value.bit_length()} bits>"
+    try:
+        text = repr(value)
+    except Exception:  # e.g. a huge int inside a list (int-to-str conversion limit)
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+
+
+def _shown(value) -> str:
+    """``value`` described for an error message: its type and a short repr."""
+    return f"{type(value).__name__} {_short_repr(value)}"
+
+
 def _check_name(name) -> ThirdPartyFile | TranscribedTable | GeneratedTable:
     """Return the registry entry for ``name`` or raise a helpful ValueError."""
+    known = ", ".join(sorted(REGISTRY))
     if not isinstance(name, str):
         raise ValueError(
-            f"`name` must be a dataset name (a str), got {type(name).__name__} {name!r}; "
-            f"known datasets: {', '.join(sorted(REGISTRY))}."
+            f"`name` must be a dataset name (a str), got {_shown(name)}; "
+            f"known datasets: {known}."
+        )
+    if not name.strip():
+        raise ValueError(
+            f"`name` must be a dataset name, got the blank str {_short_repr(name)}; "
+            f"known datasets: {known}."
         )
     try:
         return REGISTRY[name]
@@ -484,15 +554,39 @@ def _check_name(name) -> ThirdPartyFile | TranscribedTable | GeneratedTable:
         close = difflib.get_close_matches(name, list(REGISTRY), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
-            f"Unknown dataset {name!r}.{hint} Known datasets: "
-            f"{', '.join(sorted(REGISTRY))} (see scaling_utils.data.available())."
+            f"Unknown dataset {_short_repr(name)} for `name`.{hint} Known datasets: {known} "
+            "(see scaling_utils.data.available())."
         ) from None
 
 
 def _check_bool(argname: str, value) -> bool:
+    """Return ``value`` if it is True or False, else raise a ValueError naming ``argname``."""
     if not isinstance(value, bool):
-        raise ValueError(f"`{argname}` must be True or False, got {value!r}.")
+        raise ValueError(f"`{argname}` must be True or False, got {_shown(value)}.")
     return value
+
+
+def _check_url(url) -> str | None:
+    """Return ``url`` if it is None or an ``http(s)://host/...`` address, else raise."""
+    if url is None:
+        return None
+    if not isinstance(url, str):
+        raise ValueError(
+            f"`url` must be an http:// or https:// address (a str) or None, got {_shown(url)}."
+        )
+    parts = urllib.parse.urlsplit(url) if url.isprintable() else None
+    if (
+        parts is None
+        or any(ch.isspace() for ch in url)
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+    ):
+        raise ValueError(
+            f"`url` must be an http:// or https:// address with a host and no spaces, "
+            f"e.g. 'https://example.org/file.csv', got {_shown(url)}; pass None to use "
+            "the registered, commit-pinned URL."
+        )
+    return url
 
 
 def _sha256(path: Path) -> str:
@@ -504,18 +598,83 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _read_committed(entry: TranscribedTable | GeneratedTable) -> pd.DataFrame:
+    """Read a committed CSV after checking its bytes against the pinned SHA-256."""
+    path = entry.path
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The {entry.kind} dataset {entry.name!r} should be at {path}, which does not "
+            "exist. Install scaling_utils from a checkout of the book's repository "
+            "(pip install -e .) so that its data/ folder is present."
+        )
+    raw = path.read_bytes()  # hash and parse the same bytes
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != entry.sha256:
+        raise _pin_mismatch(entry, path, actual)
+    return pd.read_csv(io.BytesIO(raw))
+
+
+def _pin_mismatch(entry: TranscribedTable | GeneratedTable, path: Path, actual: str) -> ValueError:
+    """The error for a committed CSV whose bytes differ from its pinned hash."""
+    if isinstance(entry, GeneratedTable):
+        deliberate = (
+            f"If you reran its generator ({entry.generator}) on purpose and reviewed the "
+            "new rows, re-pin it"
+        )
+    else:
+        deliberate = (
+            "If the change is deliberate and was reviewed against the cited source, "
+            "re-pin it"
+        )
+    return ValueError(
+        f"The committed {entry.kind} table {str(path)!r} does not match the SHA-256 pinned "
+        f"for dataset {entry.name!r} in scaling_utils/data.py (expected "
+        f"{entry.sha256 or '(not pinned yet)'}, got {actual}). The file changed after it "
+        "was pinned: an edited number, a typo, a renamed column, lost rows or a web page "
+        f"saved in its place all look like this. {deliberate} by running "
+        f"`python scripts/pin_data.py {entry.name}` from the repository root. Otherwise "
+        f"restore the committed file with `git checkout -- data/{entry.name}/{entry.name}.csv`."
+    )
+
+
 def _cache_dir() -> Path:
     """The download cache folder (``$SCALING_UTILS_CACHE`` or pooch's OS cache)."""
     env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    import pooch
+    if env is None:
+        import pooch
 
-    return Path(pooch.os_cache("scaling_utils"))
+        return Path(pooch.os_cache("scaling_utils"))
+    if not env.strip():
+        raise ValueError(
+            f"{CACHE_ENV} is set but empty ({env!r}), so it names no folder. Either point "
+            f"it at a folder for downloaded data files (export {CACHE_ENV}=/path/to/folder) "
+            f"or unset it (unset {CACHE_ENV}) to use the default cache folder."
+        )
+    return Path(env).expanduser()
+
+
+def _mirror_dir(value: str) -> Path:
+    """The mirror folder named by ``$SCALING_UTILS_DATA_MIRROR`` (never blank, a folder)."""
+    if not value.strip():
+        raise ValueError(
+            f"{MIRROR_ENV} is set but empty ({value!r}), so it names no folder; nothing was "
+            "downloaded. Either point it at a folder holding the third-party files (export "
+            f"{MIRROR_ENV}=/path/to/folder) or unset it (unset {MIRROR_ENV}) to download "
+            "them from their registered URLs."
+        )
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        what = "is not a folder (it is a file)" if folder.exists() else "does not exist"
+        raise ValueError(
+            f"{MIRROR_ENV} is set to {str(folder)!r}, which {what}. Point it at the folder "
+            f"holding the third-party files, or unset it (unset {MIRROR_ENV}) to download "
+            "them from their registered URLs."
+        )
+    return folder
 
 
 def _from_mirror(entry: ThirdPartyFile, mirror: str) -> Path:
-    folder = Path(mirror).expanduser()
+    folder = _mirror_dir(mirror)
     path = folder / entry.filename
     if not path.is_file():
         raise ValueError(
@@ -535,44 +694,127 @@ def _from_mirror(entry: ThirdPartyFile, mirror: str) -> Path:
     return path
 
 
-def _download(entry: ThirdPartyFile, url: str, target: Path) -> None:
-    """Download ``url`` to ``target`` with pooch, verifying the registered hash."""
-    import pooch
+def _check_cache_paths(entry: ThirdPartyFile, folder: Path) -> Path:
+    """Return ``<cache>/<file>``; raise a clear OSError if something is in the way."""
+    for ancestor in (folder, *folder.parents):  # the nearest part of the path that exists
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise NotADirectoryError(
+                    f"The download cache folder {str(folder)!r} cannot be used: "
+                    f"{str(ancestor)!r} is a file, not a folder. Move that file away, or "
+                    f"set {CACHE_ENV} to a folder elsewhere (export {CACHE_ENV}=/path/to/"
+                    "folder)."
+                )
+            break
+    path = folder / entry.filename
+    if path.exists() and not path.is_file():
+        raise IsADirectoryError(
+            f"The cache path {str(path)!r} for {entry.filename!r} (dataset {entry.name!r}) "
+            "is a folder or other non-file, so the file cannot be read or saved there. "
+            f"Remove it, or set {CACHE_ENV} to a folder elsewhere."
+        )
+    return path
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Download into a private temporary folder, then move into place, so that a failed
-    # or refused download never leaves a half-written or wrong file in the cache.
-    tmpdir = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
+
+def _make_download_dir(folder: Path) -> Path:
+    """Create the cache folder and a private temporary folder inside it for one download."""
+    advice = (
+        f"Set {CACHE_ENV} to a folder you can write to, or set {MIRROR_ENV} to a folder "
+        "that already holds the third-party files."
+    )
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".download-", dir=folder))
+    except PermissionError as exc:
+        raise PermissionError(
+            f"The download cache folder {str(folder)!r} is not writable "
+            f"({exc.strerror or exc}). {advice}"
+        ) from exc
+    except OSError as exc:
+        raise OSError(
+            f"Cannot write to the download cache folder {str(folder)!r}: {exc}. {advice}"
+        ) from exc
+
+
+def _is_timeout(exc: Exception) -> bool:
+    import requests
+
+    return isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc)
+
+
+def _network_error(entry: ThirdPartyFile, url: str, failures: list[Exception]) -> ConnectionError:
+    """The error after every download attempt timed out or lost the connection."""
+    n = len(failures)
+    attempts = f"{n} attempt{'s' if n != 1 else ''}"
+    if all(_is_timeout(exc) for exc in failures):
+        what = (
+            f"timed out after {attempts} (no data for {DOWNLOAD_TIMEOUT:g} s each: the "
+            "server does not answer, or the network is down)"
+        )
+    else:
+        what = f"failed after {attempts} (the connection was refused, reset or dropped)"
+    return ConnectionError(
+        f"Downloading {entry.filename!r} for dataset {entry.name!r} from {url} {what}. "
+        f"Last error: {failures[-1]}. Check the network connection and try again later, "
+        f"or set {MIRROR_ENV} to a folder holding {entry.filename!r} (nothing is then "
+        "downloaded)."
+    )
+
+
+def _retrieve(entry: ThirdPartyFile, url: str, folder: Path) -> Path:
+    """Download ``url`` into ``folder`` with pooch, verifying the registered hash.
+
+    Each attempt waits at most ``DOWNLOAD_TIMEOUT`` seconds for the server; a
+    timeout or a dropped connection is retried, up to ``DOWNLOAD_ATTEMPTS`` tries.
+    """
+    import pooch
+    import requests
+
+    transient = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                 requests.exceptions.ChunkedEncodingError)
+    failures: list[Exception] = []
+    for _ in range(DOWNLOAD_ATTEMPTS):
         try:
-            got = pooch.retrieve(
+            return Path(pooch.retrieve(
                 url,
                 known_hash=f"sha256:{entry.sha256}",
                 fname=entry.filename,
-                path=tmpdir,
+                path=folder,
+                downloader=pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT, progressbar=False),
                 progressbar=False,
-            )
-        except ValueError as exc:  # pooch's hash mismatch (the file is deleted by pooch)
+            ))
+        except ValueError as exc:  # pooch's hash mismatch (pooch deletes the file)
             raise ValueError(
                 f"Downloaded {entry.filename!r} for dataset {entry.name!r} from {url}, but "
                 f"its SHA-256 does not match the registered {entry.sha256}; the file was "
-                f"not saved. The server sent different bytes (a moved or changed file, or a "
-                f"proxy error page). Check the URL, or set {MIRROR_ENV} to a folder holding "
-                f"the registered file. Details: {exc}"
+                f"not saved. The server sent different bytes (a moved or changed file, a "
+                f"truncated transfer, or a proxy error page). Check the URL, or set "
+                f"{MIRROR_ENV} to a folder holding the registered file. Details: {exc}"
             ) from exc
-        except Exception as exc:  # network failures (requests / ftp errors)
+        except transient as exc:  # worth one more try
+            failures.append(exc)
+        except Exception as exc:  # HTTP errors (404, 500...): trying again would not help
             raise ConnectionError(
                 f"Could not download {entry.filename!r} for dataset {entry.name!r} from "
-                f"{url}: {exc}. Check the network connection, or set {MIRROR_ENV} to a "
-                f"folder holding the file."
+                f"{url}: {exc}. Check the URL and the network connection, or set "
+                f"{MIRROR_ENV} to a folder holding the file."
             ) from exc
-        os.replace(got, target)
+    raise _network_error(entry, url, failures) from failures[-1]
+
+
+def _download(entry: ThirdPartyFile, url: str, target: Path) -> None:
+    """Download ``url`` to ``target``, verified; on any failure leave nothing behind."""
+    # Download into a private temporary folder, then move into place, so that a failed,
+    # refused or interrupted (Ctrl-C) download never leaves a partial or wrong file.
+    tmpdir = _make_download_dir(target.parent)
+    try:
+        os.replace(_retrieve(entry, url, tmpdir), target)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _from_cache(entry: ThirdPartyFile, url: str, refetch: bool) -> Path:
-    path = _cache_dir() / entry.filename
+    path = _check_cache_paths(entry, _cache_dir())
     if path.exists() and not refetch:
         actual = _sha256(path)
         if actual != entry.sha256:
@@ -606,9 +848,9 @@ def fetch(name: str, *, refetch: bool = False, url: str | None = None) -> Path:
         Download again even if a cached copy exists (use it to repair a corrupted cache).
         Has no effect when the mirror variable is set: the mirror is only read.
     url : str, optional
-        Download from this address instead of the registered, commit-pinned URL.  The
-        file must still have the registered SHA-256.  Not used when the mirror variable
-        ``SCALING_UTILS_DATA_MIRROR`` is set.
+        Download from this ``http://`` or ``https://`` address instead of the registered,
+        commit-pinned URL.  The file must still have the registered SHA-256.  Not used
+        when the mirror variable ``SCALING_UTILS_DATA_MIRROR`` is set.
 
     Returns
     -------
@@ -619,28 +861,38 @@ def fetch(name: str, *, refetch: bool = False, url: str | None = None) -> Path:
     Raises
     ------
     ValueError
-        Unknown or transcribed ``name``; a bad argument; a missing mirror file; a file
-        (mirror, cache or fresh download) whose SHA-256 differs from the registered one.
+        Unknown, transcribed or generated ``name``; a bad argument; the mirror variable
+        set but empty, or naming something that is not a folder; a missing mirror file;
+        a file (mirror, cache or fresh download) whose SHA-256 differs from the
+        registered one (nothing is saved).
     ConnectionError
-        The download failed.
+        The download failed: an HTTP error, or the server did not answer within
+        ``DOWNLOAD_TIMEOUT`` seconds (or dropped the connection) on each of
+        ``DOWNLOAD_ATTEMPTS`` tries (about 8 s in all).
+    OSError
+        The cache cannot be used: ``NotADirectoryError`` if a file stands where the cache
+        folder should be, ``IsADirectoryError`` if ``<cache>/<file>`` is a folder,
+        ``PermissionError`` if the cache is not writable.  Set ``SCALING_UTILS_CACHE``
+        to another folder.
 
     Notes
     -----
     Follows the project's data rule (``../shared/data/README.md``): third-party files are
     registered by pinned URL and SHA-256, never committed, and verified on every load.
-    Downloads use :func:`pooch.retrieve`.
+    Downloads use :func:`pooch.retrieve` with :class:`pooch.HTTPDownloader` into a
+    private temporary folder in the cache, moved into place only once verified: a
+    failed or interrupted download (including Ctrl-C) leaves nothing behind.
     """
     entry = _check_name(name)
     refetch = _check_bool("refetch", refetch)
-    if url is not None and (not isinstance(url, str) or not url.strip()):
-        raise ValueError(f"`url` must be a non-empty str or None, got {url!r}.")
+    url = _check_url(url)
     if not isinstance(entry, ThirdPartyFile):
         raise ValueError(
-            f"{name!r} is a transcribed dataset committed at {entry.path}; there is "
+            f"{name!r} is a {entry.kind} dataset committed at {entry.path}; there is "
             f"nothing to fetch. Use scaling_utils.data.load({name!r})."
         )
     mirror = os.environ.get(MIRROR_ENV)
-    if mirror:
+    if mirror is not None:  # set, even if empty: never go online
         return _from_mirror(entry, mirror)
     return _from_cache(entry, url or entry.url, refetch)
 
@@ -664,16 +916,23 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
         FLOP) and ``loss`` (nats/token), all 245 rows in file order.  The Observational
         Scaling Laws files keep their raw columns (``obs_scaling_benchmarks``: 148 rows;
         ``obs_scaling_emergent``: 84 rows, although the shared MANIFEST.json says 83).
-        Transcribed tables are read as committed; their columns are described in
+        Transcribed and generated tables are read as committed, after their bytes are
+        checked against the pinned SHA-256; their columns are described in
         ``data/<name>/README.md``.
 
     Raises
     ------
     ValueError
-        Unknown ``name`` (the message lists the known names and suggests the closest),
-        bad arguments, or a third-party file failing its hash check.
+        Unknown ``name`` (the message lists the known names and suggests the closest);
+        bad arguments; a third-party file failing its hash check; or a committed CSV that
+        does not match its pinned SHA-256 (an edited number, a typo, a renamed column,
+        lost rows, a web page saved in its place).  The message names the file, both
+        hashes and the command that re-pins it after a reviewed change,
+        ``python scripts/pin_data.py <name>``.
     FileNotFoundError
-        A transcribed CSV is missing (the package is not installed from the repository).
+        A committed CSV is missing (the package is not installed from the repository).
+    ConnectionError, OSError
+        As for :func:`fetch`, when a third-party file must be downloaded.
 
     See Also
     --------
@@ -684,14 +943,7 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
     refetch = _check_bool("refetch", refetch)
     if isinstance(entry, ThirdPartyFile):
         return entry.postprocess(pd.read_csv(fetch(name, refetch=refetch)))
-    path = entry.path
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"The {entry.kind} dataset {name!r} should be at {path}, which does not exist. "
-            "Install scaling_utils from a checkout of the book's repository "
-            "(pip install -e .) so that its data/ folder is present."
-        )
-    return pd.read_csv(path)
+    return _read_committed(entry)
 
 
 def available() -> pd.DataFrame:
@@ -701,20 +953,17 @@ def available() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per dataset, sorted by ``name``, with columns ``name``, ``kind``
-        (``"transcribed"``, ``"generated"`` or ``"third_party"``), ``description``, ``source`` (citation),
-        ``licence``, ``url`` (pinned download address; for generated tables, the
-        generator script; empty for transcribed tables),
-        ``sha256`` (registered hash for third-party files; for transcribed tables, the
-        hash of the committed CSV, or empty if it is missing) and ``used_in``
+        (``"transcribed"``, ``"generated"`` or ``"third_party"``), ``description``,
+        ``source`` (citation), ``licence``, ``url`` (pinned download address; for
+        generated tables, the generator script; empty for transcribed tables),
+        ``sha256`` (the registered hash: for third-party files the one every download
+        must match, for transcribed and generated tables the pin that :func:`load` checks
+        the committed CSV against; never a hash of whatever is on disk) and ``used_in``
         (comma-separated chapter names).
     """
     rows = []
     for entry in REGISTRY.values():
-        if isinstance(entry, ThirdPartyFile):
-            url, sha = entry.url, entry.sha256
-        else:
-            url = getattr(entry, "generator", "")
-            sha = _sha256(entry.path) if entry.path.is_file() else ""
+        url = entry.url if isinstance(entry, ThirdPartyFile) else getattr(entry, "generator", "")
         rows.append(
             {
                 "name": entry.name,
@@ -723,7 +972,7 @@ def available() -> pd.DataFrame:
                 "source": entry.citation,
                 "licence": entry.licence,
                 "url": url,
-                "sha256": sha,
+                "sha256": entry.sha256,
                 "used_in": entry.used_in,
             }
         )

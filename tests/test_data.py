@@ -10,8 +10,14 @@ import functools
 import hashlib
 import http.server
 import json
+import os
+import re
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,9 +27,12 @@ import pytest
 
 from scaling_utils import data
 
-MIRROR = Path(__file__).resolve().parents[2] / "shared/data/third_party"
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = ROOT.parent / "shared/data/third_party"
+PIN_SCRIPT = ROOT / "scripts" / "pin_data.py"
 THIRD_PARTY = [n for n, e in data.REGISTRY.items() if e.kind == "third_party"]
 TRANSCRIBED = [n for n, e in data.REGISTRY.items() if e.kind == "transcribed"]
+COMMITTED = [n for n, e in data.REGISTRY.items() if e.kind in ("transcribed", "generated")]
 
 needs_mirror = pytest.mark.skipif(
     not all((MIRROR / data.REGISTRY[n].filename).is_file() for n in THIRD_PARTY),
@@ -59,9 +68,16 @@ def serve(folder: Path):
         def log_message(self, *args):  # keep pytest output clean
             pass
 
-    handler = functools.partial(Quiet, directory=str(folder))
+    with serve_handler(functools.partial(Quiet, directory=str(folder))) as base:
+        yield base
+
+
+@contextmanager
+def serve_handler(handler):
+    """Serve requests with ``handler`` on 127.0.0.1 (free port) in a thread; yield base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval so that shutdown() returns at once rather than after 0.5 s.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -76,6 +92,61 @@ def corrupt(path: Path) -> None:
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0x01
     path.write_bytes(bytes(raw))
+
+
+@contextmanager
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never sends a byte.
+
+    Yields ``(base_url, accepted)``; ``accepted`` lists the connections it took.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted, stop = [], threading.Event()
+
+    def accept_forever():
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+def half_sender(payload: bytes, *, send_length: bool):
+    """A request handler that sends the first half of ``payload``, then hangs up."""
+
+    class Half(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            if send_length:
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    return Half
+
+
+def leftovers(cache: Path) -> list[str]:
+    """Everything in the cache folder (files, temporary folders, hidden or not)."""
+    return sorted(p.name for p in cache.rglob("*")) if cache.exists() else []
 
 
 # --------------------------------------------------------------------------- registry
@@ -96,13 +167,6 @@ def test_available_lists_every_dataset():
     third = table[table["kind"] == "third_party"]
     # Pinned to a commit, never a moving branch.
     assert third["url"].str.match(r"https://raw\.githubusercontent\.com/.+/[0-9a-f]{40}/").all()
-
-
-def test_transcribed_hash_is_hash_of_committed_csv():
-    table = data.available().set_index("name")
-    for name in TRANSCRIBED:
-        path = data.DATA_DIR / name / f"{name}.csv"
-        assert table.loc[name, "sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_third_party_registry_matches_manifest():
@@ -131,6 +195,162 @@ def test_transcribed_folders_have_readme():
         text = readme.read_text()
         assert "Licence" in text and "CC-BY-4.0" in text
         assert "Units" in text or "units" in text
+
+
+# --------------------------------------------------------------------------- pinned hashes
+# Each committed CSV's SHA-256 is pinned in the registry and checked on every load. Before,
+# the "hash" shown by available() was computed from whatever was on disk, so the test that
+# stood here compared a file with itself and any silent edit loaded without complaint.
+def test_committed_csvs_match_their_pins():
+    """`make test` fails if someone edits a committed CSV without re-pinning it."""
+    stale = {}
+    for name in COMMITTED:
+        entry = data.REGISTRY[name]
+        assert re.fullmatch(r"[0-9a-f]{64}", entry.sha256), f"{name}: not pinned"
+        actual = hashlib.sha256(entry.path.read_bytes()).hexdigest()
+        if actual != entry.sha256:
+            stale[name] = actual
+    assert not stale, (
+        f"committed CSVs differ from their pins: {sorted(stale)}; after a reviewed change "
+        f"run: python scripts/pin_data.py {' '.join(sorted(stale))}"
+    )
+
+
+def test_available_shows_the_pin_not_the_file(monkeypatch, tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, copy)
+    monkeypatch.setattr(data, "DATA_DIR", copy)
+    (copy / "kaplan_constants" / "kaplan_constants.csv").write_text("edited\n")
+    shutil.rmtree(copy / "hoffmann_table2")
+    table = data.available().set_index("name")["sha256"]
+    for name in COMMITTED:
+        assert table[name] == data.REGISTRY[name].sha256, name
+
+
+def _change_number(text):
+    return text.replace("alpha_N,0.076,", "alpha_N,0.077,", 1)
+
+
+def _typo_turns_column_into_strings(text):
+    return text.replace("8.8e13", "8.8el3", 1)  # the letter l for the digit 1
+
+
+def _rename_column(text):
+    return text.replace("law,symbol,value,", "law,symbol,val,", 1)
+
+
+def _delete_rows(text):
+    return "".join(text.splitlines(keepends=True)[:-3])
+
+
+def _html_page(text):
+    return "<!DOCTYPE html>\n<html><head><title>404: Not Found</title></head></html>\n"
+
+
+SILENT_CHANGES = [
+    _change_number, _typo_turns_column_into_strings, _rename_column, _delete_rows, _html_page,
+]
+
+
+@pytest.fixture
+def data_copy(monkeypatch, tmp_path):
+    """A copy of data/ in tmp_path that the loader reads instead of the repository's."""
+    copy = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, copy)
+    monkeypatch.setattr(data, "DATA_DIR", copy)
+    return copy
+
+
+@pytest.mark.parametrize("change", SILENT_CHANGES, ids=lambda f: f.__name__.strip("_"))
+def test_silent_change_to_a_transcribed_table_is_refused(data_copy, change):
+    path = data_copy / "kaplan_constants" / "kaplan_constants.csv"
+    original = path.read_text()
+    changed = change(original)
+    assert changed != original, "the change did not apply; update the test"
+    path.write_text(changed)
+    pd.read_csv(path)  # pandas alone reads the changed file without complaint
+    with pytest.raises(ValueError) as info:
+        data.load("kaplan_constants")
+    msg = str(info.value)
+    assert str(path) in msg
+    assert data.REGISTRY["kaplan_constants"].sha256 in msg  # expected
+    assert hashlib.sha256(changed.encode()).hexdigest() in msg  # actual
+    assert "python scripts/pin_data.py kaplan_constants" in msg
+
+
+def test_silent_change_to_a_generated_table_is_refused(data_copy):
+    path = data_copy / "known_entropy_sweep" / "known_entropy_sweep.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]))  # one run lost
+    with pytest.raises(ValueError) as info:
+        data.load("known_entropy_sweep")
+    msg = str(info.value)
+    assert str(path) in msg and "scripts/known_entropy_sweep.py" in msg
+    assert "python scripts/pin_data.py known_entropy_sweep" in msg
+
+
+def test_missing_committed_csv_is_file_not_found(data_copy):
+    (data_copy / "hoffmann_table2" / "hoffmann_table2.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="hoffmann_table2"):
+        data.load("hoffmann_table2")
+
+
+def _pin(*args, cwd):
+    return subprocess.run(
+        [sys.executable, str(PIN_SCRIPT), *args], cwd=cwd, capture_output=True, text=True,
+    )
+
+
+def test_pin_script_repins_one_table_on_a_copy(tmp_path, load_generator):
+    find_pins = load_generator("pin_data").find_pins
+    registry = tmp_path / "registry.py"
+    shutil.copy(ROOT / "scaling_utils" / "data.py", registry)
+    shutil.copytree(data.DATA_DIR, tmp_path / "data")
+    where = ["--registry", str(registry), "--data-dir", str(tmp_path / "data")]
+    before = registry.read_bytes()
+
+    done = _pin("--all", *where, cwd=tmp_path)  # nothing changed: nothing rewritten
+    assert done.returncode == 0, done.stderr
+    assert registry.read_bytes() == before
+    assert done.stdout.count("unchanged") == len(COMMITTED)
+
+    csv = tmp_path / "data" / "kaplan_constants" / "kaplan_constants.csv"
+    csv.write_text(_change_number(csv.read_text()))
+    new = hashlib.sha256(csv.read_bytes()).hexdigest()
+    done = _pin("kaplan_constants", *where, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    old = data.REGISTRY["kaplan_constants"].sha256
+    assert f"kaplan_constants: {old} -> {new}" in done.stdout
+    after = registry.read_bytes()
+    # Exactly one line changed, and only its hash literal.
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(before.splitlines()) == len(after.splitlines())
+    assert changed == [(f'        sha256="{old}",'.encode(), f'        sha256="{new}",'.encode())]
+    pins = find_pins(after)
+    assert pins["kaplan_constants"].sha256 == new
+    assert {n: p.sha256 for n, p in pins.items() if n != "kaplan_constants"} == {
+        n: data.REGISTRY[n].sha256 for n in COMMITTED if n != "kaplan_constants"
+    }
+
+
+def test_pin_script_refuses_bad_requests(tmp_path):
+    registry = tmp_path / "registry.py"
+    shutil.copy(ROOT / "scaling_utils" / "data.py", registry)
+    shutil.copytree(data.DATA_DIR, tmp_path / "data")
+    (tmp_path / "data" / "stereoset" / "stereoset.csv").unlink()
+    where = ["--registry", str(registry), "--data-dir", str(tmp_path / "data")]
+    before = registry.read_bytes()
+    for args, says in [
+        (["kaplan_constnts"], "Not a committed"),
+        (["chinchilla_points"], "Third-party files"),
+        (["stereoset"], "No such file"),
+        ([], "--all"),
+        (["--all", "kaplan_constants"], "--all"),
+    ]:
+        done = _pin(*args, *where, cwd=tmp_path)
+        assert done.returncode != 0, args
+        assert says in done.stderr, (args, done.stderr)
+    assert registry.read_bytes() == before
 
 
 # --------------------------------------------------------------------------- input checks
@@ -163,6 +383,53 @@ def test_bad_keyword_values():
 def test_fetch_rejects_transcribed():
     with pytest.raises(ValueError, match="transcribed dataset"):
         data.fetch("kaplan_constants")
+
+
+HUGE = 10 ** 5000  # repr() of this raises ValueError (int-to-str limit) in Python >= 3.11
+BAD_NAMES = [None, 3, 2.5, True, HUGE, ["kaplan_constants"], {"name": "kaplan_constants"},
+             ("kaplan_constants",), b"kaplan_constants", Path("kaplan_constants"), "", "   ",
+             "x" * 100_000, "kaplan_constants\n"]
+BAD_FLAGS = [None, 0, 1, "True", "yes", 2.0, HUGE, [True], {"a": 1}, np.True_, ""]
+BAD_URLS = [3, True, HUGE, ["https://x.org/a.csv"], {"u": 1}, b"https://x.org/a.csv",
+            Path("https://x.org"), "", "   ", "not a url", "ftp://x.org/a.csv",
+            "file:///etc/passwd", "https://", "https://x.org/a b.csv", "x" * 100_000]
+
+
+def _assert_names_argument(info, argument):
+    msg = str(info.value)
+    assert f"`{argument}`" in msg, msg
+    assert len(msg) < 2000, "the message must not echo a huge argument"
+
+
+@pytest.mark.parametrize("bad", BAD_NAMES, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("func", [data.load, data.fetch])
+def test_bad_name_of_every_kind(func, bad):
+    with pytest.raises(ValueError) as info:
+        func(bad)
+    _assert_names_argument(info, "name")
+
+
+@pytest.mark.parametrize("bad", BAD_FLAGS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("func", [data.load, data.fetch])
+def test_bad_refetch_of_every_kind(func, bad):
+    with pytest.raises(ValueError) as info:
+        func("chinchilla_points", refetch=bad)
+    _assert_names_argument(info, "refetch")
+
+
+@pytest.mark.parametrize("bad", BAD_URLS, ids=lambda v: type(v).__name__)
+def test_bad_url_of_every_kind(bad, monkeypatch):
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)  # the url is checked before the mirror
+    with pytest.raises(ValueError) as info:
+        data.fetch("chinchilla_points", url=bad)
+    _assert_names_argument(info, "url")
+
+
+def test_available_takes_no_arguments():
+    with pytest.raises(TypeError):
+        data.available("kaplan_constants")
+    with pytest.raises(TypeError):
+        data.available(kind="transcribed")
 
 
 # --------------------------------------------------------------------------- transcribed values
@@ -365,6 +632,37 @@ def test_mirror_hash_mismatch(monkeypatch, tmp_path):
     assert "refetch=True" in msg
 
 
+@pytest.mark.parametrize("value", ["", "   ", "\t\n"])
+def test_blank_mirror_variable_is_an_error_not_a_download(monkeypatch, tmp_path, value):
+    monkeypatch.setenv(data.MIRROR_ENV, value)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    import pooch
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("went online although the mirror variable is set")
+
+    monkeypatch.setattr(pooch, "retrieve", no_network)
+    calls = [lambda: data.load("chinchilla_points"), lambda: data.fetch("obs_scaling_emergent")]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        msg = str(info.value)
+        assert data.MIRROR_ENV in msg and "set but empty" in msg
+        assert "point it at a folder" in msg and "unset it" in msg
+    assert not (tmp_path / "cache").exists()
+
+
+def test_mirror_that_is_not_a_folder(monkeypatch, tmp_path):
+    a_file = tmp_path / "mirror.csv"
+    a_file.write_text("x\n")
+    for value, says in [(a_file, "is not a folder"), (tmp_path / "nowhere", "does not exist")]:
+        monkeypatch.setenv(data.MIRROR_ENV, str(value))
+        with pytest.raises(ValueError) as info:
+            data.load("chinchilla_points")
+        msg = str(info.value)
+        assert str(value) in msg and says in msg and data.MIRROR_ENV in msg
+
+
 # --------------------------------------------------------------------------- cache
 @needs_mirror
 def test_cache_hash_mismatch(offline_cache):
@@ -381,6 +679,69 @@ def test_cache_hash_mismatch(offline_cache):
     assert data.REGISTRY["obs_scaling_benchmarks"].sha256 in msg
     advice = "delete it or call scaling_utils.data.load('obs_scaling_benchmarks', refetch=True)"
     assert advice in msg
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_blank_cache_variable(monkeypatch, value):
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, value)
+    with pytest.raises(ValueError, match=f"{data.CACHE_ENV} is set but empty"):
+        data.fetch("chinchilla_points")
+
+
+@pytest.mark.parametrize("refetch", [False, True])
+def test_cache_folder_is_a_file(offline_cache, refetch):
+    offline_cache.parent.mkdir(parents=True, exist_ok=True)
+    offline_cache.write_text("not a folder\n")
+    with pytest.raises(NotADirectoryError) as info:
+        data.fetch("chinchilla_points", refetch=refetch)
+    msg = str(info.value)
+    assert str(offline_cache) in msg and "is a file" in msg and data.CACHE_ENV in msg
+    assert offline_cache.read_text() == "not a folder\n"  # left alone
+
+
+def test_cache_folder_below_a_file(monkeypatch, offline_cache):
+    offline_cache.parent.mkdir(parents=True, exist_ok=True)
+    offline_cache.write_text("not a folder\n")
+    monkeypatch.setenv(data.CACHE_ENV, str(offline_cache / "sub"))
+    with pytest.raises(NotADirectoryError) as info:
+        data.load("chinchilla_points")
+    msg = str(info.value)
+    assert f"{str(offline_cache)!r} is a file" in msg and data.CACHE_ENV in msg
+
+
+@pytest.mark.parametrize("refetch", [False, True])
+def test_cached_file_path_is_a_folder(offline_cache, refetch):
+    blocker = offline_cache / "svg_extracted_data.csv"
+    blocker.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as info:
+        data.load("chinchilla_points", refetch=refetch)
+    msg = str(info.value)
+    assert str(blocker) in msg and "is a folder" in msg and data.CACHE_ENV in msg
+    assert blocker.is_dir() and leftovers(offline_cache) == ["svg_extracted_data.csv"]
+
+
+@pytest.mark.parametrize("how", ["chmod", "simulated"])
+def test_cache_not_writable(offline_cache, monkeypatch, how):
+    offline_cache.mkdir(parents=True)
+    if how == "chmod":
+        offline_cache.chmod(0o555)
+        if os.access(offline_cache, os.W_OK):  # root ignores permissions
+            offline_cache.chmod(0o755)
+            pytest.skip("running as root: a read-only folder is still writable")
+    else:  # what mkdtemp raises in a folder the user may not write to
+        def refuse(*args, dir=None, **kwargs):
+            raise PermissionError(13, "Permission denied", str(dir))
+
+        monkeypatch.setattr(data.tempfile, "mkdtemp", refuse)
+    try:
+        with pytest.raises(PermissionError) as info:
+            data.fetch("chinchilla_points", url="http://127.0.0.1:9/never-used.csv")
+    finally:
+        offline_cache.chmod(0o755)
+    msg = str(info.value)
+    assert str(offline_cache) in msg and "not writable" in msg and data.CACHE_ENV in msg
+    assert leftovers(offline_cache) == []
 
 
 # --------------------------------------------------------------------------- download
@@ -441,6 +802,90 @@ def test_download_failure_is_a_connection_error(offline_cache, tmp_path):
         with pytest.raises(ConnectionError, match=data.MIRROR_ENV):
             data.fetch("chinchilla_points", url=f"{base}/svg_extracted_data.csv")
     assert not (offline_cache / "svg_extracted_data.csv").exists()
+
+
+def test_silent_server_times_out_quickly_with_one_retry(offline_cache, monkeypatch):
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 0.3)
+    with silent_server() as (base, accepted):
+        url = f"{base}/svg_extracted_data.csv"
+        start = time.perf_counter()
+        with pytest.raises(ConnectionError) as info:
+            data.fetch("chinchilla_points", url=url)
+        elapsed = time.perf_counter() - start
+        assert len(accepted) == data.DOWNLOAD_ATTEMPTS == 2  # one try and one retry
+    msg = str(info.value)
+    assert "'chinchilla_points'" in msg and url in msg
+    assert "timed out after 2 attempts" in msg and data.MIRROR_ENV in msg
+    assert 0.5 < elapsed < 3, elapsed
+    assert leftovers(offline_cache) == []
+
+
+def test_silent_server_with_the_real_timeout(offline_cache):
+    """The default settings give up in about 10 s (before: 30 s per file, no retry)."""
+    budget = data.DOWNLOAD_TIMEOUT * data.DOWNLOAD_ATTEMPTS
+    assert 4 <= data.DOWNLOAD_TIMEOUT <= 5 and budget <= 10
+    with silent_server() as (base, _):
+        start = time.perf_counter()
+        with pytest.raises(ConnectionError, match="timed out after 2 attempts"):
+            data.fetch("obs_scaling_emergent", url=f"{base}/x.csv")
+        elapsed = time.perf_counter() - start
+    assert 0.9 * budget < elapsed < 15, elapsed
+    assert leftovers(offline_cache) == []
+
+
+def test_refused_connection_is_retried_then_reported(offline_cache):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/svg_extracted_data.csv"
+    with pytest.raises(ConnectionError) as info:
+        data.fetch("chinchilla_points", url=url)
+    msg = str(info.value)
+    assert "failed after 2 attempts" in msg and url in msg and data.MIRROR_ENV in msg
+    assert leftovers(offline_cache) == []
+
+
+@needs_mirror
+@pytest.mark.parametrize("send_length", [True, False], ids=["with-length", "no-length"])
+def test_server_hanging_up_half_way_leaves_nothing(offline_cache, send_length):
+    payload = (MIRROR / "svg_extracted_data.csv").read_bytes()
+    with serve_handler(half_sender(payload, send_length=send_length)) as base:
+        url = f"{base}/svg_extracted_data.csv"
+        # With a Content-Length the client sees a broken transfer (retried, then a
+        # ConnectionError); without one, the truncated file fails its hash check.
+        expected = ConnectionError if send_length else ValueError
+        with pytest.raises(expected) as info:
+            data.fetch("chinchilla_points", url=url)
+    assert url in str(info.value)
+    assert leftovers(offline_cache) == []
+
+
+@needs_mirror
+@pytest.mark.parametrize("cached_before", [False, True])
+def test_keyboard_interrupt_mid_transfer_leaves_nothing(offline_cache, monkeypatch, cached_before):
+    import pooch
+
+    good = MIRROR / "svg_extracted_data.csv"
+    if cached_before:  # refetch over a good copy: the copy must survive the interruption
+        offline_cache.mkdir(parents=True)
+        shutil.copy(good, offline_cache)
+    written = []
+
+    def interrupted(self, url, output_file, pooch, check_only=False):
+        with open(output_file, "wb") as out:
+            out.write(good.read_bytes()[:1000])
+        written.append(Path(output_file))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.fetch("chinchilla_points", refetch=cached_before, url="http://127.0.0.1:9/x.csv")
+    assert written and not written[0].exists()  # the partial file was there, and is gone
+    if cached_before:
+        assert leftovers(offline_cache) == ["svg_extracted_data.csv"]
+        assert (offline_cache / "svg_extracted_data.csv").read_bytes() == good.read_bytes()
+    else:
+        assert leftovers(offline_cache) == []
 
 
 # --- the registry's `used_in` column matches the chapters ------------------------------------
