@@ -11,6 +11,9 @@ number rests on.  Training FLOP ``C = 6 N D`` and the FLOP <-> PF-day conversion
 :mod:`scaling_utils.laws` (:func:`~scaling_utils.laws.training_flops`,
 :func:`~scaling_utils.laws.flop_to_pf_days`).
 
+Every result is a positive amount: one that overflows to inf or underflows to 0 (inputs near
+the float range) raises a ValueError naming the arguments instead of being returned.
+
 Units used throughout: FLOP; TFLOP/s (1e12 FLOP/s) for peak rates; hours; kW for power;
 MWh for energy; kg CO2e per kWh for grid intensity (numerically equal to t CO2e per MWh);
 t (metric tonnes) CO2e; USD; GB = 1e9 bytes; GB/s for memory bandwidth.
@@ -22,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import laws
-from ._validate import as_positive_array, check_positive_scalar, check_same_length
+from ._validate import (
+    as_positive_array,
+    check_broadcastable,
+    check_finite_result,
+    check_positive_scalar,
+    check_same_length,
+)
 
 __all__ = [
     "KG_PER_LB",
@@ -49,10 +58,28 @@ KG_PER_LB = 0.45359237
 
 
 def _broadcast(**arrays):
-    """Check that 1-D array arguments of more than one value have equal lengths."""
-    long = {k: v for k, v in arrays.items() if np.ndim(v) >= 1 and np.size(v) > 1}
+    """Check that 1-D array arguments of more than one value have equal lengths, and that
+    all the arrays broadcast together (grids of higher dimension included)."""
+    long = {k: v for k, v in arrays.items() if np.ndim(v) == 1 and np.size(v) > 1}
     if len(long) > 1:
         check_same_length(**long)
+    check_broadcastable(**arrays)
+
+
+def _finite(formula, *names, what="The result"):
+    """Evaluate ``formula()`` with floating-point warnings off, then require a finite,
+    non-zero result: every quantity here is a positive amount, so an overflow to inf or an
+    underflow to 0 means the inputs were out of range, and the error names them."""
+    with np.errstate(all="ignore"):
+        out = formula()
+    check_finite_result(out, *names, what=what)
+    if np.any(np.asarray(out) == 0):
+        args = ", ".join(f"`{n}`" for n in names)
+        raise ValueError(
+            f"{what} underflows to 0 with these values of {args}; pass magnitudes within "
+            "the float range (about 1e-308 to 1e308)."
+        )
+    return laws._scalar_or_array(out)
 
 
 def lbs_to_kg(lbs):
@@ -71,7 +98,8 @@ def lbs_to_kg(lbs):
     -----
     Strubell et al. (2019) report CO2e in pounds. Chapter: *Compute cost*.
     """
-    return laws._scalar_or_array(as_positive_array("lbs", lbs) * KG_PER_LB)
+    lbs = as_positive_array("lbs", lbs)
+    return _finite(lambda: lbs * KG_PER_LB, "lbs")
 
 
 def kg_to_lbs(kg):
@@ -90,7 +118,8 @@ def kg_to_lbs(kg):
     -----
     Inverse of :func:`lbs_to_kg`. Chapter: *Compute cost*.
     """
-    return laws._scalar_or_array(as_positive_array("kg", kg) / KG_PER_LB)
+    kg = as_positive_array("kg", kg)
+    return _finite(lambda: kg / KG_PER_LB, "kg")
 
 
 def forward_flops_per_token(N, *, n_layer, n_ctx, d_attn):
@@ -131,7 +160,8 @@ def forward_flops_per_token(N, *, n_layer, n_ctx, d_attn):
     n_ctx = as_positive_array("n_ctx", n_ctx)
     d_attn = as_positive_array("d_attn", d_attn)
     _broadcast(N=N, n_layer=n_layer, n_ctx=n_ctx, d_attn=d_attn)
-    return laws._scalar_or_array(2.0 * N + 2.0 * n_layer * n_ctx * d_attn)
+    return _finite(lambda: 2.0 * N + 2.0 * n_layer * n_ctx * d_attn,
+                   "N", "n_layer", "n_ctx", "d_attn", what="The forward FLOP per token")
 
 
 def attention_flop_fraction(N, *, n_layer, n_ctx, d_attn):
@@ -158,7 +188,9 @@ def attention_flop_fraction(N, *, n_layer, n_ctx, d_attn):
     """
     total = np.asarray(forward_flops_per_token(N, n_layer=n_layer, n_ctx=n_ctx, d_attn=d_attn))
     N = as_positive_array("N", N)
-    return laws._scalar_or_array((total - 2.0 * N) / total)
+    with np.errstate(all="ignore"):  # total is finite and > 0 (checked above)
+        out = (total - 2.0 * N) / total
+    return laws._scalar_or_array(out)
 
 
 def inference_flops(N, n_tokens, *, flop_per_parameter_token=2.0):
@@ -187,7 +219,8 @@ def inference_flops(N, n_tokens, *, flop_per_parameter_token=2.0):
     n_tokens = as_positive_array("n_tokens", n_tokens)
     k = check_positive_scalar("flop_per_parameter_token", flop_per_parameter_token)
     _broadcast(N=N, n_tokens=n_tokens)
-    return laws._scalar_or_array(k * N * n_tokens)
+    return _finite(lambda: k * N * n_tokens, "N", "n_tokens", "flop_per_parameter_token",
+                   what="The inference compute")
 
 
 def _check_fraction(name, value):
@@ -228,7 +261,8 @@ def gpu_hours(C, *, peak_tflops, utilisation):
     C = as_positive_array("C", C)
     peak = check_positive_scalar("peak_tflops", peak_tflops)
     u = _check_fraction("utilisation", utilisation)
-    return laws._scalar_or_array(C / (peak * 1e12 * u * 3600.0))
+    return _finite(lambda: C / (peak * 1e12 * u * 3600.0), "C", "peak_tflops", "utilisation",
+                   what="The accelerator-hours")
 
 
 def model_flops_utilisation(C, *, gpu_hours, peak_tflops):
@@ -257,7 +291,8 @@ def model_flops_utilisation(C, *, gpu_hours, peak_tflops):
     hours = as_positive_array("gpu_hours", gpu_hours)
     peak = check_positive_scalar("peak_tflops", peak_tflops)
     _broadcast(C=C, gpu_hours=hours)
-    return laws._scalar_or_array(C / (hours * 3600.0 * peak * 1e12))
+    return _finite(lambda: C / (hours * 3600.0 * peak * 1e12), "C", "gpu_hours", "peak_tflops",
+                   what="The model FLOP utilisation")
 
 
 def energy_mwh(gpu_hours, *, power_kw, pue):
@@ -291,7 +326,8 @@ def energy_mwh(gpu_hours, *, power_kw, pue):
             f"`pue` is facility energy over IT energy and cannot be below 1, got {pue!r}; "
             "pass 1.0 for an ideal data centre."
         )
-    return laws._scalar_or_array(hours * power * pue / 1000.0)
+    return _finite(lambda: hours * power * pue / 1000.0, "gpu_hours", "power_kw", "pue",
+                   what="The energy")
 
 
 def emissions_tco2e(energy_mwh, *, kg_co2e_per_kwh):
@@ -317,7 +353,8 @@ def emissions_tco2e(energy_mwh, *, kg_co2e_per_kwh):
     """
     energy = as_positive_array("energy_mwh", energy_mwh)
     intensity = check_positive_scalar("kg_co2e_per_kwh", kg_co2e_per_kwh)
-    return laws._scalar_or_array(energy * intensity)
+    return _finite(lambda: energy * intensity, "energy_mwh", "kg_co2e_per_kwh",
+                   what="The emissions")
 
 
 def cost_usd(gpu_hours, *, usd_per_gpu_hour):
@@ -341,7 +378,7 @@ def cost_usd(gpu_hours, *, usd_per_gpu_hour):
     """
     hours = as_positive_array("gpu_hours", gpu_hours)
     price = check_positive_scalar("usd_per_gpu_hour", usd_per_gpu_hour)
-    return laws._scalar_or_array(hours * price)
+    return _finite(lambda: hours * price, "gpu_hours", "usd_per_gpu_hour", what="The cost")
 
 
 def weight_memory_gb(N, *, bits_per_parameter=16.0):
@@ -365,7 +402,8 @@ def weight_memory_gb(N, *, bits_per_parameter=16.0):
     """
     N = as_positive_array("N", N)
     bits = check_positive_scalar("bits_per_parameter", bits_per_parameter)
-    return laws._scalar_or_array(N * bits / 8.0 / 1e9)
+    return _finite(lambda: N * bits / 8.0 / 1e9, "N", "bits_per_parameter",
+                   what="The weight memory")
 
 
 def decode_tokens_per_second(N, *, bits_per_parameter, bandwidth_gb_per_s):
@@ -394,17 +432,28 @@ def decode_tokens_per_second(N, *, bits_per_parameter, bandwidth_gb_per_s):
     """
     bandwidth = check_positive_scalar("bandwidth_gb_per_s", bandwidth_gb_per_s)
     memory = np.asarray(weight_memory_gb(N, bits_per_parameter=bits_per_parameter))
-    return laws._scalar_or_array(bandwidth / memory)
+    return _finite(lambda: bandwidth / memory, "N", "bits_per_parameter", "bandwidth_gb_per_s",
+                   what="The decoding rate")
 
 
 def _chinchilla_parts(E, A, B, alpha, beta):
+    """Validated ``E`` and the frontier constants ``K, gamma, a`` (finite, K > 0)."""
     E, A, B, alpha, beta = laws._check_chinchilla_params(E, A, B, alpha, beta)
-    a = beta / (alpha + beta)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    gamma = alpha * beta / (alpha + beta)
-    # reducible loss on the frontier: K * (C/6)**(-gamma)
-    K = A * G ** (-alpha) * (1.0 + alpha / beta)
-    return E, K, gamma, a
+    with np.errstate(all="ignore"):  # an overflow is caught just below, with a named error
+        a = beta / (alpha + beta)
+        # np.power, not **: on Python floats ** raises OverflowError instead of giving inf.
+        G = np.power(alpha * A / (beta * B), 1.0 / (alpha + beta))
+        gamma = alpha * beta / (alpha + beta)
+        # reducible loss on the frontier: K * (C/6)**(-gamma)
+        K = A * np.power(G, -alpha) * (1.0 + alpha / beta)
+    names = ("A", "B", "alpha", "beta")
+    check_finite_result([K, gamma], *names, what="The frontier's coefficient K")
+    if K == 0 or gamma == 0:
+        raise ValueError(
+            "The frontier's coefficient K or exponent gamma underflows to 0 with these values "
+            f"of {', '.join(f'`{n}`' for n in names)}; pass magnitudes within the float range."
+        )
+    return E, float(K), float(gamma), float(a)
 
 
 def loss_at_budget(C, *, E, A, B, alpha, beta):
@@ -434,7 +483,8 @@ def loss_at_budget(C, *, E, A, B, alpha, beta):
     """
     C = as_positive_array("C", C)
     E, K, gamma, _ = _chinchilla_parts(E, A, B, alpha, beta)
-    return laws._scalar_or_array(E + K * (C / 6.0) ** (-gamma))
+    return _finite(lambda: E + K * (C / 6.0) ** (-gamma), "C", "E", "A", "B", "alpha", "beta",
+                   what="The loss")
 
 
 def budget_for_loss(L, *, E, A, B, alpha, beta):
@@ -468,10 +518,11 @@ def budget_for_loss(L, *, E, A, B, alpha, beta):
     if np.any(L <= E):
         worst = float(np.min(L))
         raise ValueError(
-            f"`L` must be above the irreducible loss E = {E:.4g} (no budget reaches it), "
+            f"`L` must be above the irreducible loss `E` = {E:.4g} (no budget reaches it), "
             f"but its smallest value is {worst!r}; ask for a loss above E."
         )
-    return laws._scalar_or_array(6.0 * ((L - E) / K) ** (-1.0 / gamma))
+    return _finite(lambda: 6.0 * ((L - E) / K) ** (-1.0 / gamma), "L", "E", "A", "B", "alpha",
+                   "beta", what="The budget")
 
 
 @dataclass(frozen=True)
@@ -562,6 +613,13 @@ def training_cost(C, *, peak_tflops, utilisation, power_kw, pue, kg_co2e_per_kwh
     keywords. Chapter: *Compute cost*.
     """
     C = check_positive_scalar("C", C)
+    assumptions = {
+        name: check_positive_scalar(name, value)
+        for name, value in (("peak_tflops", peak_tflops), ("utilisation", utilisation),
+                            ("power_kw", power_kw), ("pue", pue),
+                            ("kg_co2e_per_kwh", kg_co2e_per_kwh),
+                            ("usd_per_gpu_hour", usd_per_gpu_hour))
+    }
     hours = gpu_hours(C, peak_tflops=peak_tflops, utilisation=utilisation)
     energy = energy_mwh(hours, power_kw=power_kw, pue=pue)
     return TrainingCost(
@@ -571,12 +629,5 @@ def training_cost(C, *, peak_tflops, utilisation, power_kw, pue, kg_co2e_per_kwh
         energy_mwh=energy,
         tco2e=emissions_tco2e(energy, kg_co2e_per_kwh=kg_co2e_per_kwh),
         usd=cost_usd(hours, usd_per_gpu_hour=usd_per_gpu_hour),
-        assumptions={
-            "peak_tflops": float(peak_tflops),
-            "utilisation": float(utilisation),
-            "power_kw": float(power_kw),
-            "pue": float(pue),
-            "kg_co2e_per_kwh": float(kg_co2e_per_kwh),
-            "usd_per_gpu_hour": float(usd_per_gpu_hour),
-        },
+        assumptions=assumptions,
     )

@@ -46,7 +46,17 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_array, check_positive_int, check_positive_scalar
+from ._validate import (
+    ArgumentTypeError,
+    as_float_array,
+    as_positive_array,
+    check_broadcastable,
+    check_choice,
+    check_finite_result,
+    check_positive_int,
+    check_positive_scalar,
+    check_scalar,
+)
 
 __all__ = [
     "MarkovSource",
@@ -77,15 +87,22 @@ DEFAULT_SOURCE_SETTINGS = MappingProxyType({
 })
 
 
-def _check_rng(rng) -> np.random.Generator:
+def _check_rng(rng, name="rng") -> np.random.Generator:
+    """A generator from a non-negative integer seed or a Generator (``name`` for messages)."""
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer, np.random.Generator)):
-        raise ValueError(
-            f"`rng` must be an integer seed or a numpy.random.Generator, got {rng!r}; "
-            "e.g. rng=0 or rng=np.random.default_rng(0)."
+        raise ArgumentTypeError(
+            f"`{name}` must be an integer seed or a numpy.random.Generator, got "
+            f"{type(rng).__name__} {_clip(rng)}; e.g. {name}=0 or {name}=np.random.default_rng(0)."
         )
     if isinstance(rng, (int, np.integer)) and rng < 0:
-        raise ValueError(f"`rng` must be a non-negative integer seed, got {rng!r}.")
+        raise ValueError(f"`{name}` must be a non-negative integer seed, got {_clip(rng)}.")
     return np.random.default_rng(rng)
+
+
+def _clip(value, width=40) -> str:
+    """``repr(value)``, shortened for error messages (a 400-digit integer, a long array)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _entropy_nats(p: np.ndarray) -> float:
@@ -238,25 +255,26 @@ class MarkovSource:
         the next symbol spread over many lags, so that conditional entropies
         :math:`H_j` approach the entropy rate gradually as the context ``j`` grows.
         """
-        m = check_positive_int("n_symbols", n_symbols, minimum=2)
-        k = check_positive_int("order", order, minimum=1)
-        s = float(as_float_array("lag_exponent", lag_exponent).reshape(-1)[0])
-        if np.size(lag_exponent) != 1 or s < 0:
-            raise ValueError(f"`lag_exponent` must be a single number >= 0, got {lag_exponent!r}.")
-        noise = float(as_float_array("noise", noise).reshape(-1)[0])
-        if np.size(noise) != 1 or not 0 < noise < 1:
+        # With at least 2 symbols, m**k <= _MAX_STATES = 2**20 needs m <= 2**20 and k <= 20;
+        # bounding both first keeps m**k cheap to compute (2**63 would hang).
+        m = check_positive_int("n_symbols", n_symbols, minimum=2, maximum=_MAX_STATES)
+        k = check_positive_int("order", order, minimum=1, maximum=_MAX_STATES.bit_length() - 1)
+        s = check_scalar("lag_exponent", lag_exponent)
+        if s < 0:
+            raise ValueError(f"`lag_exponent` must be a single number >= 0, got {s!r}.")
+        noise = check_scalar("noise", noise)
+        if not 0 < noise < 1:
             raise ValueError(f"`noise` must be strictly between 0 and 1, got {noise!r}.")
-        flip = float(as_float_array("flip", flip).reshape(-1)[0])
+        flip = check_scalar("flip", flip)
         if not 0 <= flip < 1:
             raise ValueError(f"`flip` must be in [0, 1), got {flip!r}.")
         if m**k > _MAX_STATES:
             raise ValueError(
-                f"n_symbols**order = {m}**{k} exceeds {_MAX_STATES}; use fewer symbols or "
+                f"`n_symbols`**`order` = {m}**{k} exceeds {_MAX_STATES}; use fewer symbols or "
                 "a lower order."
             )
-        rng = _check_rng(seed)
-        lags = np.arange(1, k + 1, dtype=float)
-        lag_w = lags**-s
+        rng = _check_rng(seed, "seed")
+        lag_w = np.arange(1, k + 1, dtype=float) ** -s
         weights = np.concatenate([[noise], (1 - noise) * lag_w / lag_w.sum()])
         T = np.full((k, m, m), flip / m)
         for ell in range(k):
@@ -332,9 +350,7 @@ class MarkovSource:
         Chain rule: ``H_j = H(p_{j+1}) - H(p_j)`` with ``p_n`` the stationary n-gram
         distribution (:meth:`ngram_distribution`).  Chapter: *Entropy floors*.
         """
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
-            raise ValueError(f"`order` must be an integer >= 0, got {order!r}.")
-        j = int(order)
+        j = _check_order("order", order)
         if j >= self.order:
             return self.entropy_rate
         h_next = _entropy_nats(self.ngram_distribution(j + 1).ravel())
@@ -392,7 +408,7 @@ class MarkovSource:
         Parameters
         ----------
         n_samples : int
-            Length of the path (>= 1).
+            Length of the path (>= 1, at most 1e9).
         rng : int or numpy.random.Generator
             Seed or generator (required, so every sample is reproducible).
 
@@ -411,7 +427,7 @@ class MarkovSource:
         Time and memory grow as ``n_samples * n_symbols**2``: meant for small alphabets
         (about 0.5 s per million symbols for the default source).
         """
-        n = check_positive_int("n_samples", n_samples, minimum=1)
+        n = check_positive_int("n_samples", n_samples, minimum=1, maximum=_MAX_SAMPLES)
         gen = _check_rng(rng)
         m, k = self.n_symbols, self.order
         # Exact stationary start: one draw of the first k symbols.
@@ -492,6 +508,9 @@ _DENSE_LIMIT = 1 << 24
 
 _SMOOTHINGS = ("interpolated", "dirichlet", "additive")
 
+#: Longest path :meth:`MarkovSource.sample` draws (it needs about 40 bytes per symbol).
+_MAX_SAMPLES = 10**9
+
 
 def ngram_parameter_count(order, n_symbols) -> int:
     """Number of free parameters of an order-``j`` Markov (n-gram) model.
@@ -508,15 +527,26 @@ def ngram_parameter_count(order, n_symbols) -> int:
     int
         ``(m - 1) * m**j``: one free probability vector per possible context.
 
+    Raises
+    ------
+    ValueError
+        If the count would exceed about 1e300 (it is used as a float ``N``).
+
     Notes
     -----
     Chapter: *Entropy floors*, where this plays the role of ``N`` in
     ``L = E + A/N**alpha + B/D**beta``.
     """
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 0:
-        raise ValueError(f"`order` must be an integer >= 0, got {order!r}.")
+    j = _check_order("order", order)
     m = check_positive_int("n_symbols", n_symbols, minimum=2)
-    return (m - 1) * m ** int(order)
+    # (m - 1) m**j is the N of a scaling law: it must fit in a float (checked with logs
+    # first, since m**j itself would take forever for j = 2**63).
+    if j > 1000 or j * math.log10(m) > 300:
+        raise ValueError(
+            f"`order` = {_clip(j)} with `n_symbols` = {_clip(m)} gives more than 1e300 "
+            "parameters, beyond the float range; pass a smaller order or alphabet."
+        )
+    return (m - 1) * m**j
 
 
 def _as_symbols(name, x, m) -> np.ndarray:
@@ -575,14 +605,26 @@ class _Counts:
 
 
 def _check_order(name, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"`{name}` must be an integer >= 0, got {value!r}.")
-    return int(value)
+    """A context length: an integer >= 0."""
+    return check_positive_int(name, value, minimum=0)
+
+
+def _check_ngram_size(order, n_symbols, *, order_name):
+    """``(order, n_symbols)`` validated so that n-gram ids ``< n_symbols**(order+1)`` fit
+    in 64 bits (``order_name`` is the caller's name for the order)."""
+    k = _check_order(order_name, order)
+    m = check_positive_int("n_symbols", n_symbols, minimum=2)
+    # The cheap tests come first: m**(k+1) itself would take forever for k = 2**63.
+    if k >= 63 or (k + 1) * math.log2(m) > 64 or m ** (k + 1) >= 2**62:
+        raise ValueError(
+            f"`n_symbols`**(`{order_name}`+1) = {_clip(m)}**({_clip(k)}+1) overflows 64-bit "
+            f"n-gram ids; lower `{order_name}` or map the data to a smaller alphabet."
+        )
+    return k, m
 
 
 def _check_smoothing(smoothing, discount, alpha, concentration):
-    if smoothing not in _SMOOTHINGS:
-        raise ValueError(f"`smoothing` must be one of {_SMOOTHINGS}, got {smoothing!r}.")
+    check_choice("smoothing", smoothing, _SMOOTHINGS)
     d_fixed = None
     if discount is not None:
         d_fixed = check_positive_scalar("discount", discount)
@@ -655,13 +697,7 @@ class NGramModel:
         -------
         NGramModel
         """
-        k = _check_order("max_order", max_order)
-        m = check_positive_int("n_symbols", n_symbols, minimum=2)
-        if m ** (k + 1) >= 2**62:
-            raise ValueError(
-                f"n_symbols**(max_order+1) = {m}**{k + 1} overflows 64-bit n-gram ids; lower "
-                "max_order or map the data to a smaller alphabet."
-            )
+        k, m = _check_ngram_size(max_order, n_symbols, order_name="max_order")
         x = _as_symbols("train", train, m)
         if x.size <= k:
             raise ValueError(
@@ -819,7 +855,7 @@ def ngram_cross_entropy(train, test, *, order, n_symbols, smoothing="interpolate
     -----
     Chapter: *Entropy floors*.
     """
-    order = _check_order("order", order)
+    order, _ = _check_ngram_size(order, n_symbols, order_name="order")
     return float(
         ngram_cross_entropies(train, test, max_order=order, n_symbols=n_symbols,
                               smoothing=smoothing, discount=discount, alpha=alpha,
@@ -862,12 +898,11 @@ def compressed_bits_per_byte(data, *, compressor="lzma") -> float:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ValueError(f"`data` must be bytes or str, got {type(data).__name__}.")
+        raise ArgumentTypeError(f"`data` must be bytes or str, got {type(data).__name__}.")
     data = bytes(data)
     if len(data) == 0:
         raise ValueError("`data` is empty; pass at least one byte.")
-    if compressor not in COMPRESSORS:
-        raise ValueError(f"`compressor` must be one of {sorted(COMPRESSORS)}, got {compressor!r}.")
+    check_choice("compressor", compressor, sorted(COMPRESSORS))
     return 8.0 * len(COMPRESSORS[compressor](data)) / len(data)
 
 
@@ -899,7 +934,10 @@ def bits_per_char_to_nats_per_token(bits_per_char, *, chars_per_token):
     if (bpc < 0).any():
         raise ValueError("`bits_per_char` must be >= 0 (it is an entropy or a loss).")
     cpt = as_positive_array("chars_per_token", chars_per_token)
-    out = bpc * math.log(2.0) * cpt
+    check_broadcastable(bits_per_char=bpc, chars_per_token=cpt)
+    with np.errstate(all="ignore"):  # an overflow is reported by the check below
+        out = bpc * math.log(2.0) * cpt
+    check_finite_result(out, "bits_per_char", "chars_per_token")
     return float(out) if out.ndim == 0 else out
 
 
@@ -927,5 +965,8 @@ def nats_per_token_to_bits_per_char(nats_per_token, *, chars_per_token):
     if (npt < 0).any():
         raise ValueError("`nats_per_token` must be >= 0 (it is an entropy or a loss).")
     cpt = as_positive_array("chars_per_token", chars_per_token)
-    out = npt / (math.log(2.0) * cpt)
+    check_broadcastable(nats_per_token=npt, chars_per_token=cpt)
+    with np.errstate(all="ignore"):  # an overflow is reported by the check below
+        out = npt / (math.log(2.0) * cpt)
+    check_finite_result(out, "nats_per_token", "chars_per_token")
     return float(out) if out.ndim == 0 else out

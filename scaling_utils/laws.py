@@ -18,6 +18,10 @@ The published constants are collected in module-level dictionaries
 that a chapter writes
 ``chinchilla_loss(N, D, **HOFFMANN_2022)`` and the reader sees where the numbers
 come from.
+
+Array arguments broadcast (``chinchilla_loss(N[:, None], D[None, :])`` is a grid); arrays
+that do not broadcast raise a ValueError naming them, and so does a result that overflows
+the float range (``training_flops(1e308, 1e308)``) instead of returning inf.
 """
 from __future__ import annotations
 
@@ -26,7 +30,14 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._validate import as_float_array, as_positive_array, check_positive_scalar, check_scalar
+from ._validate import (
+    as_float_array,
+    as_positive_array,
+    check_broadcastable,
+    check_finite_result,
+    check_positive_scalar,
+    check_scalar,
+)
 
 __all__ = [
     "KAPLAN_2020",
@@ -125,7 +136,9 @@ def power_law(x, *, coefficient, exponent, offset=0.0):
     coefficient = check_positive_scalar("coefficient", coefficient)
     exponent = check_scalar("exponent", exponent)
     offset = check_scalar("offset", offset)
-    return _scalar_or_array(offset + coefficient * x ** (-exponent))
+    with _overflow_checked():
+        out = offset + coefficient * x ** (-exponent)
+    return _finite(out, "x", "coefficient", "exponent", "offset")
 
 
 def kaplan_loss_n(N, *, N_c=KAPLAN_2020["N_c"], alpha_N=KAPLAN_2020["alpha_N"]):
@@ -150,7 +163,10 @@ def kaplan_loss_n(N, *, N_c=KAPLAN_2020["N_c"], alpha_N=KAPLAN_2020["alpha_N"]):
     """
     N = as_positive_array("N", N)
     alpha_N = check_positive_scalar("alpha_N", alpha_N)
-    return _scalar_or_array((check_positive_scalar("N_c", N_c) / N) ** alpha_N)
+    N_c = check_positive_scalar("N_c", N_c)
+    with _overflow_checked():
+        out = (N_c / N) ** alpha_N
+    return _finite(out, "N", "N_c", "alpha_N")
 
 
 def kaplan_loss_d(D, *, D_c=KAPLAN_2020["D_c"], alpha_D=KAPLAN_2020["alpha_D"]):
@@ -174,7 +190,10 @@ def kaplan_loss_d(D, *, D_c=KAPLAN_2020["D_c"], alpha_D=KAPLAN_2020["alpha_D"]):
     """
     D = as_positive_array("D", D)
     alpha_D = check_positive_scalar("alpha_D", alpha_D)
-    return _scalar_or_array((check_positive_scalar("D_c", D_c) / D) ** alpha_D)
+    D_c = check_positive_scalar("D_c", D_c)
+    with _overflow_checked():
+        out = (D_c / D) ** alpha_D
+    return _finite(out, "D", "D_c", "alpha_D")
 
 
 def kaplan_loss_c(C_min, *, C_c=KAPLAN_2020["C_c"], alpha_C=KAPLAN_2020["alpha_C"]):
@@ -198,7 +217,10 @@ def kaplan_loss_c(C_min, *, C_c=KAPLAN_2020["C_c"], alpha_C=KAPLAN_2020["alpha_C
     """
     C_min = as_positive_array("C_min", C_min)
     alpha_C = check_positive_scalar("alpha_C", alpha_C)
-    return _scalar_or_array((check_positive_scalar("C_c", C_c) / C_min) ** alpha_C)
+    C_c = check_positive_scalar("C_c", C_c)
+    with _overflow_checked():
+        out = (C_c / C_min) ** alpha_C
+    return _finite(out, "C_min", "C_c", "alpha_C")
 
 
 def kaplan_loss_nd(
@@ -229,7 +251,9 @@ def kaplan_loss_nd(
     and *Overfitting*.
     """
     N, D, N_c, D_c, alpha_N, alpha_D = _check_kaplan_nd(N, D, N_c, D_c, alpha_N, alpha_D)
-    return _scalar_or_array(((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D)
+    with _overflow_checked():
+        out = ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D
+    return _finite(out, "N", "D", "N_c", "D_c", "alpha_N", "alpha_D")
 
 
 def chinchilla_loss(N, D, *, E, A, B, alpha, beta):
@@ -255,8 +279,11 @@ def chinchilla_loss(N, D, *, E, A, B, alpha, beta):
     """
     N = as_positive_array("N", N)
     D = as_positive_array("D", D)
+    check_broadcastable(N=N, D=D)
     E, A, B, alpha, beta = _check_chinchilla_params(E, A, B, alpha, beta)
-    return _scalar_or_array(E + A / N**alpha + B / D**beta)
+    with _overflow_checked():
+        out = E + A / N**alpha + B / D**beta
+    return _finite(out, "N", "D", "E", "A", "B", "alpha", "beta")
 
 
 def training_flops(N, D, *, flop_per_parameter_token=6.0):
@@ -280,8 +307,11 @@ def training_flops(N, D, *, flop_per_parameter_token=6.0):
     """
     N = as_positive_array("N", N)
     D = as_positive_array("D", D)
+    check_broadcastable(N=N, D=D)
     k = check_positive_scalar("flop_per_parameter_token", flop_per_parameter_token)
-    return _scalar_or_array(k * N * D)
+    with _overflow_checked():
+        out = k * N * D
+    return _finite(out, "N", "D", "flop_per_parameter_token", what="The training compute")
 
 
 def compute_optimal_exponents(*, alpha, beta):
@@ -328,8 +358,11 @@ def compute_optimal(C, *, A, B, alpha, beta):
     B = check_positive_scalar("B", B)
     alpha = check_positive_scalar("alpha", alpha)
     beta = check_positive_scalar("beta", beta)
-    N_opt, D_opt = _optimal_allocation(C, A, B, alpha, beta)
-    return _scalar_or_array(N_opt), _scalar_or_array(D_opt)
+    with _overflow_checked():
+        N_opt, D_opt = _optimal_allocation(C, A, B, alpha, beta)
+    names = ("C", "A", "B", "alpha", "beta")
+    return (_finite(N_opt, *names, what="The compute-optimal N_opt"),
+            _finite(D_opt, *names, what="The compute-optimal D_opt"))
 
 
 def _optimal_allocation(C, A, B, alpha, beta):
@@ -339,7 +372,8 @@ def _optimal_allocation(C, A, B, alpha, beta):
     callers must have validated the inputs.
     """
     a = beta / (alpha + beta)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    # np.power, not **: on Python floats ** raises OverflowError instead of giving inf.
+    G = np.power(alpha * A / (beta * B), 1.0 / (alpha + beta))
     return G * (C / 6.0) ** a, (C / 6.0) ** (1.0 - a) / G
 
 
@@ -352,34 +386,49 @@ def tokens_per_parameter(C, *, A, B, alpha, beta):
     implies about 20 tokens per parameter. Chapter: *Power laws*.
     """
     N_opt, D_opt = compute_optimal(C, A=A, B=B, alpha=alpha, beta=beta)
-    return _scalar_or_array(np.asarray(D_opt) / np.asarray(N_opt))
+    with _overflow_checked():
+        out = np.asarray(D_opt) / np.asarray(N_opt)
+    return _finite(out, "C", "A", "B", "alpha", "beta", what="The tokens per parameter")
 
 
 def nats_to_bits(x):
     """Convert a loss or entropy from nats to bits (divide by ln 2)."""
-    return _scalar_or_array(as_float_array("x", x) / math.log(2.0))
+    x = as_float_array("x", x)
+    with _overflow_checked():
+        out = x / math.log(2.0)
+    return _finite(out, "x")
 
 
 def bits_to_nats(x):
     """Convert a loss or entropy from bits to nats (multiply by ln 2)."""
-    return _scalar_or_array(as_float_array("x", x) * math.log(2.0))
+    x = as_float_array("x", x)
+    with _overflow_checked():
+        out = x * math.log(2.0)
+    return _finite(out, "x")
 
 
 def flop_to_pf_days(C):
     """Convert FLOP to petaflop/s-days (1 PF-day = 8.64e19 FLOP)."""
-    return _scalar_or_array(as_positive_array("C", C) / FLOP_PER_PF_DAY)
+    C = as_positive_array("C", C)
+    with _overflow_checked():
+        out = C / FLOP_PER_PF_DAY
+    return _finite(out, "C")
 
 
 def pf_days_to_flop(pf_days):
     """Convert petaflop/s-days to FLOP (1 PF-day = 8.64e19 FLOP)."""
-    return _scalar_or_array(as_positive_array("pf_days", pf_days) * FLOP_PER_PF_DAY)
+    with _overflow_checked():
+        out = as_positive_array("pf_days", pf_days) * FLOP_PER_PF_DAY
+    return _finite(out, "pf_days")
 
 
 def _check_kaplan_nd(N, D, N_c, D_c, alpha_N, alpha_D):
     """Validate the arguments of :func:`kaplan_loss_nd` and :func:`kaplan_overfitting`."""
+    N, D = as_positive_array("N", N), as_positive_array("D", D)
+    check_broadcastable(N=N, D=D)
     return (
-        as_positive_array("N", N),
-        as_positive_array("D", D),
+        N,
+        D,
         check_positive_scalar("N_c", N_c),
         check_positive_scalar("D_c", D_c),
         check_positive_scalar("alpha_N", alpha_N),
@@ -388,6 +437,7 @@ def _check_kaplan_nd(N, D, N_c, D_c, alpha_N, alpha_D):
 
 
 def _check_chinchilla_params(E, A, B, alpha, beta):
+    """Validate the five parameters of the Chinchilla form; return them as floats."""
     E = check_scalar("E", E)
     if E < 0:
         raise ValueError(f"`E` (irreducible loss) must be >= 0, got {E!r}.")
@@ -404,6 +454,18 @@ def _scalar_or_array(x):
     """Return a Python float for 0-d results, the array otherwise."""
     x = np.asarray(x)
     return float(x) if x.ndim == 0 else x
+
+
+def _overflow_checked():
+    """Silence floating-point warnings in a formula whose result is then checked by
+    :func:`_finite`: an overflow becomes a ValueError naming the arguments, not a warning
+    followed by a silent inf."""
+    return np.errstate(all="ignore")
+
+
+def _finite(result, *names, what="The result"):
+    """:func:`_scalar_or_array` of ``result`` after checking that it is finite."""
+    return _scalar_or_array(check_finite_result(result, *names, what=what))
 
 
 # =========================================================================== overfitting
@@ -494,9 +556,11 @@ def kaplan_overfitting(
     Chapter: *Overfitting*.
     """
     N, D, N_c, D_c, alpha_N, alpha_D = _check_kaplan_nd(N, D, N_c, D_c, alpha_N, alpha_D)
-    x = (N / N_c) ** (alpha_N / alpha_D) * (D_c / D)
-    # expm1/log1p keep precision when the excess is tiny (huge D).
-    return _scalar_or_array(np.expm1(alpha_D * np.log1p(x)))
+    with _overflow_checked():
+        x = (N / N_c) ** (alpha_N / alpha_D) * (D_c / D)
+        # expm1/log1p keep precision when the excess is tiny (huge D).
+        out = np.expm1(alpha_D * np.log1p(x))
+    return _finite(out, "N", "D", "N_c", "D_c", "alpha_N", "alpha_D")
 
 
 def kaplan_data_needed(
@@ -544,8 +608,10 @@ def kaplan_data_needed(
     D_c = check_positive_scalar("D_c", D_c)
     alpha_N = check_positive_scalar("alpha_N", alpha_N)
     alpha_D = check_positive_scalar("alpha_D", alpha_D)
-    x = np.expm1(np.log1p(threshold) / alpha_D)
-    return _scalar_or_array(D_c / x * (N / N_c) ** (alpha_N / alpha_D))
+    with _overflow_checked():
+        x = np.expm1(np.log1p(threshold) / alpha_D)
+        out = D_c / x * (N / N_c) ** (alpha_N / alpha_D)
+    return _finite(out, "N", "threshold", "N_c", "D_c", "alpha_N", "alpha_D")
 
 
 def _as_nonnegative_array(name, values):
@@ -595,8 +661,11 @@ def effective_data(U_D, R_D, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
     """
     U_D = as_positive_array("U_D", U_D)
     R_D = _as_nonnegative_array("R_D", R_D)
+    check_broadcastable(U_D=U_D, R_D=R_D)
     R_D_star = check_positive_scalar("R_D_star", R_D_star)
-    return _scalar_or_array(_effective(U_D, R_D, R_D_star))
+    with _overflow_checked():
+        out = _effective(U_D, R_D, R_D_star)
+    return _finite(out, "U_D", "R_D", "R_D_star")
 
 
 def effective_params(U_N, R_N, *, R_N_star=MUENNIGHOFF_2023["R_N_star"]):
@@ -623,8 +692,11 @@ def effective_params(U_N, R_N, *, R_N_star=MUENNIGHOFF_2023["R_N_star"]):
     """
     U_N = as_positive_array("U_N", U_N)
     R_N = _as_nonnegative_array("R_N", R_N)
+    check_broadcastable(U_N=U_N, R_N=R_N)
     R_N_star = check_positive_scalar("R_N_star", R_N_star)
-    return _scalar_or_array(_effective(U_N, R_N, R_N_star))
+    with _overflow_checked():
+        out = _effective(U_N, R_N, R_N_star)
+    return _finite(out, "U_N", "R_N", "R_N_star")
 
 
 def effective_data_fraction(epochs, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
@@ -656,7 +728,9 @@ def effective_data_fraction(epochs, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
             f"{float(epochs.min())!r}; pass the number of passes, not the repetitions."
         )
     R_D_star = check_positive_scalar("R_D_star", R_D_star)
-    return _scalar_or_array(_effective(1.0, epochs - 1.0, R_D_star) / epochs)
+    with _overflow_checked():
+        out = _effective(1.0, epochs - 1.0, R_D_star) / epochs
+    return _finite(out, "epochs", "R_D_star")
 
 
 def epoch_value(epoch, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
@@ -701,8 +775,10 @@ def epoch_value(epoch, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
         )
     R_D_star = check_positive_scalar("R_D_star", R_D_star)
     # R* e^{-(n-2)/R*} (1 - e^{-1/R*}), with expm1 for precision; the first pass is worth 1.
-    later = -R_D_star * np.exp(-(epoch - 2.0) / R_D_star) * np.expm1(-1.0 / R_D_star)
-    return _scalar_or_array(np.where(epoch == 1, 1.0, later))
+    with _overflow_checked():
+        later = -R_D_star * np.exp(-(epoch - 2.0) / R_D_star) * np.expm1(-1.0 / R_D_star)
+        out = np.where(epoch == 1, 1.0, later)
+    return _finite(out, "epoch", "R_D_star")
 
 
 def optimal_params_for_tokens(D, *, A, B, alpha, beta):
@@ -733,8 +809,15 @@ def optimal_params_for_tokens(D, *, A, B, alpha, beta):
     B = check_positive_scalar("B", B)
     alpha = check_positive_scalar("alpha", alpha)
     beta = check_positive_scalar("beta", beta)
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    return _scalar_or_array((D * G) ** (beta / alpha) * G)
+    with _overflow_checked():
+        out = _optimal_params_for_tokens(D, A, B, alpha, beta)
+    return _finite(out, "D", "A", "B", "alpha", "beta")
+
+
+def _optimal_params_for_tokens(D, A, B, alpha, beta):
+    """Unchecked core of :func:`optimal_params_for_tokens` (inputs already validated)."""
+    G = np.power(alpha * A / (beta * B), 1.0 / (alpha + beta))
+    return (D * G) ** (beta / alpha) * G
 
 
 def data_constrained_loss(
@@ -796,14 +879,8 @@ def data_constrained_loss(
     E, A, B, alpha, beta = _check_chinchilla_params(E, A, B, alpha, beta)
     R_D_star = check_positive_scalar("R_D_star", R_D_star)
     R_N_star = check_positive_scalar("R_N_star", R_N_star)
-    try:
-        N, D, U_D = np.broadcast_arrays(N, D, U_D)
-    except ValueError:
-        raise ValueError(
-            f"Mismatched shapes: `N` {np.shape(N)}, `D` {np.shape(D)}, `U_D` "
-            f"{np.shape(U_D)} do not broadcast; pass one value per model in each "
-            "(or scalars)."
-        ) from None
+    check_broadcastable(N=N, D=D, U_D=U_D)
+    N, D, U_D = np.broadcast_arrays(N, D, U_D)
     if (U_D > D).any():
         first = int(np.flatnonzero((U_D > D).ravel())[0])
         raise ValueError(
@@ -811,9 +888,11 @@ def data_constrained_loss(
             f"({float(U_D.ravel()[first])!r} > {float(D.ravel()[first])!r}); pass "
             "U_D <= D (with D == U_D for a single epoch)."
         )
-    R_D = np.maximum(D / U_D - 1.0, 0.0)
-    U_N = np.minimum(N, optimal_params_for_tokens(U_D, A=A, B=B, alpha=alpha, beta=beta))
-    R_N = np.maximum(N / U_N - 1.0, 0.0)
-    N_eff = _effective(U_N, R_N, R_N_star)
-    D_eff = _effective(U_D, R_D, R_D_star)
-    return _scalar_or_array(E + A / N_eff**alpha + B / D_eff**beta)
+    with _overflow_checked():
+        R_D = np.maximum(D / U_D - 1.0, 0.0)
+        U_N = np.minimum(N, _optimal_params_for_tokens(U_D, A, B, alpha, beta))
+        R_N = np.maximum(N / U_N - 1.0, 0.0)
+        N_eff = _effective(U_N, R_N, R_N_star)
+        D_eff = _effective(U_D, R_D, R_D_star)
+        out = E + A / N_eff**alpha + B / D_eff**beta
+    return _finite(out, "N", "D", "U_D", "E", "A", "B", "alpha", "beta", "R_D_star", "R_N_star")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import (
+    ArgumentTypeError,
     as_float_array,
     as_positive_array,
+    check_bool,
     check_same_length,
 )
 
@@ -73,11 +75,54 @@ def _check_label(name: str, value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(
+        raise ArgumentTypeError(
             f"`{name}` must be a string (an axis label with units, e.g. "
             f"'parameters N'), got {type(value).__name__}."
         )
     return value
+
+
+def _check_ax(ax):
+    """``ax`` if it is None or a matplotlib Axes, else a named error."""
+    if ax is None:
+        return None
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise ArgumentTypeError(
+            f"`ax` must be a matplotlib Axes (e.g. from plt.subplots()) or None, got "
+            f"{type(ax).__name__}."
+        )
+    return ax
+
+
+def _check_color(color):
+    """``color`` if it is None or a matplotlib colour, else a named error."""
+    if color is None:
+        return None
+    from matplotlib.colors import is_color_like
+
+    if isinstance(color, (bool, np.bool_)) or not is_color_like(color):
+        raise ValueError(
+            f"`color` must be a matplotlib colour (a name such as 'C0' or 'black', a hex "
+            f"string, or an RGB(A) tuple of numbers in [0, 1]), got {color!r:.60}."
+        )
+    return color
+
+
+def _check_band(band):
+    """``band`` as its two edges ``(lo, hi)``, or a named error."""
+    if isinstance(band, (str, bytes, dict)) or not hasattr(band, "__len__") or np.ndim(band) == 0:
+        raise ArgumentTypeError(
+            "`band` must be a pair (lo, hi) of arrays evaluated on `curve_x`, got "
+            f"{type(band).__name__}."
+        )
+    if len(band) != 2:
+        raise ValueError(
+            "`band` must be a pair (lo, hi) of arrays evaluated on `curve_x`, got "
+            f"{len(band)} item(s)."
+        )
+    return band[0], band[1]
 
 
 def _new_axes():
@@ -132,7 +177,7 @@ def loglog_axes(ax=None, *, xlabel: str, ylabel: str):
         raise ValueError("`xlabel` is required: pass the x-axis label with units.")
     if ylabel is None:
         raise ValueError("`ylabel` is required: pass the y-axis label with units.")
-    if ax is None:
+    if _check_ax(ax) is None:
         ax = _new_axes()
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -142,12 +187,8 @@ def loglog_axes(ax=None, *, xlabel: str, ylabel: str):
 
 
 def _as_axis_array(name: str, values, *, log: bool) -> np.ndarray:
-    arr = as_positive_array(name, values) if log else as_float_array(name, values)
-    if arr.ndim != 1:
-        raise ValueError(
-            f"`{name}` must be one-dimensional (one value per point), got shape {arr.shape}."
-        )
-    return arr
+    check = as_positive_array if log else as_float_array
+    return check(name, values, ndim=1)
 
 
 def plot_fit(
@@ -230,6 +271,10 @@ def plot_fit(
     data_label = _check_label("data_label", data_label)
     xlabel = _check_label("xlabel", xlabel)
     ylabel = _check_label("ylabel", ylabel)
+    logx = check_bool("logx", logx)
+    logy = check_bool("logy", logy)
+    ax = _check_ax(ax)
+    color = _check_color(color)
 
     x = _as_axis_array("x", x, log=logx)
     y = _as_axis_array("y", y, log=logy)
@@ -252,12 +297,9 @@ def plot_fit(
                 "`band` needs a curve: pass `curve_x` (and `curve_y`) on which "
                 "the band's edges were evaluated."
             )
-        if isinstance(band, (str, bytes)) or len(band) != 2:
-            raise ValueError(
-                "`band` must be a pair (lo, hi) of arrays evaluated on `curve_x`."
-            )
-        lo = _as_axis_array("band[0] (lo)", band[0], log=logy)
-        hi = _as_axis_array("band[1] (hi)", band[1], log=logy)
+        lo, hi = _check_band(band)
+        lo = _as_axis_array("band[0] (lo)", lo, log=logy)
+        hi = _as_axis_array("band[1] (hi)", hi, log=logy)
         check_same_length(curve_x=curve_x, band_lo=lo, band_hi=hi)
         if np.any(lo > hi):
             first = int(np.flatnonzero(lo > hi)[0])

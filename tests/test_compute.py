@@ -213,3 +213,50 @@ def test_bad_chinchilla_params_are_refused():
 def test_scalar_in_scalar_out():
     assert isinstance(compute.gpu_hours(1e20, peak_tflops=312, utilisation=0.4), float)
     assert isinstance(compute.lbs_to_kg(1.0), float)
+
+
+# --------------------------------------------------------------------------- fuzz-harness findings
+_COST = dict(peak_tflops=312.0, utilisation=0.4, power_kw=0.4, pue=1.1, kg_co2e_per_kwh=0.4,
+             usd_per_gpu_hour=2.0)
+
+
+@pytest.mark.parametrize(
+    "func, kwargs, arg",
+    [
+        (compute.inference_flops, dict(N=1e308, n_tokens=1e10), "N"),
+        (compute.forward_flops_per_token, dict(N=1e9, n_layer=1e308, n_ctx=2048, d_attn=1e3),
+         "n_layer"),
+        (compute.cost_usd, dict(gpu_hours=1e308, usd_per_gpu_hour=2.0), "gpu_hours"),
+        (compute.energy_mwh, dict(gpu_hours=1e3, power_kw=1e308, pue=1.1), "power_kw"),
+        (compute.weight_memory_gb, dict(N=1e308, bits_per_parameter=16.0), "N"),
+        (compute.kg_to_lbs, dict(kg=1e308), "kg"),
+        (compute.loss_at_budget, dict(C=1e21, **{**laws.HOFFMANN_2022, "A": 1e308}), "A"),
+        (compute.budget_for_loss, dict(L=2.0, **{**laws.HOFFMANN_2022, "beta": 1e308}), "beta"),
+    ],
+)
+def test_overflow_is_a_named_error(func, kwargs, arg):
+    # Were a silent inf, or OverflowError/ZeroDivisionError from Python's float power.
+    with pytest.raises(ValueError, match=f"`{arg}`"):
+        func(**kwargs)
+
+
+def test_underflow_to_zero_is_a_named_error():
+    # 1e308 TFLOP/s made the accelerator-hours 0.0, which then failed in energy_mwh with a
+    # message about `gpu_hours`, an argument training_cost does not have.
+    with pytest.raises(ValueError, match=r"underflows to 0.*`peak_tflops`"):
+        compute.training_cost(3e23, **{**_COST, "peak_tflops": 1e308})
+
+
+@pytest.mark.parametrize("arg", sorted(_COST))
+def test_training_cost_checks_every_assumption_by_name(arg):
+    # A 2-D assumption used to fail in float() with "float() argument must be ... not 'list'".
+    with pytest.raises(ValueError, match=f"`{arg}`"):
+        compute.training_cost(3e23, **{**_COST, arg: [[1.0, 1.0], [1.0, 1.0]]})
+    with pytest.raises(TypeError, match=f"`{arg}` is None"):
+        compute.training_cost(3e23, **{**_COST, arg: None})
+    assert compute.training_cost(3e23, **_COST).assumptions == _COST
+
+
+def test_budget_for_loss_names_E_when_it_is_too_large():
+    with pytest.raises(ValueError, match=r"`L` must be above the irreducible loss `E`"):
+        compute.budget_for_loss(2.0, **{**laws.HOFFMANN_2022, "E": 1e308})

@@ -179,7 +179,9 @@ def test_source_too_many_states():
         ({"noise": 0.0}, "noise"),
         ({"noise": 1.0}, "noise"),
         ({"flip": 1.0}, "flip"),
-        ({"seed": -1}, "rng"),
+        # The argument is `seed`; the message used to say `rng` (changed deliberately: the
+        # fuzz harness requires every message to name the argument the caller passed).
+        ({"seed": -1}, "`seed`"),
     ],
 )
 def test_mixture_of_lags_bad_input(kwargs, match):
@@ -431,3 +433,79 @@ def test_unit_conversions_round_trip_and_arrays():
 def test_unit_conversions_bad_input(func, value, cpt, match):
     with pytest.raises(ValueError, match=match):
         func(value, chars_per_token=cpt)
+
+
+# --------------------------------------------------------------------------- fuzz-harness findings
+import contextlib  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+
+@contextlib.contextmanager
+def _within_one_second():
+    """Fail (instead of hanging the suite) if the block takes more than a second."""
+    def _timeout(signum, frame):
+        raise AssertionError("took more than 1 s (a hang)")
+
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("big", [2**63, 10**400], ids=["2**63", "10**400"])
+@pytest.mark.parametrize(
+    "call, arg",
+    [
+        (lambda big: entropy.ngram_parameter_count(big, 3), "order"),
+        (lambda big: entropy.NGramModel.fit(np.zeros(10, int), max_order=big, n_symbols=3),
+         "max_order"),
+        (lambda big: entropy.ngram_cross_entropies(np.zeros(10, int), np.zeros(10, int),
+                                                   max_order=big, n_symbols=3), "max_order"),
+        (lambda big: entropy.ngram_cross_entropy(np.zeros(10, int), np.zeros(10, int), order=big,
+                                                 n_symbols=3), "order"),
+        (lambda big: entropy.MarkovSource.mixture_of_lags(3, big), "order"),
+        (lambda big: entropy.MarkovSource.mixture_of_lags(big, 2), "n_symbols"),
+        (lambda big: entropy.default_source().sample(big, rng=0), "n_samples"),
+    ],
+)
+def test_huge_counts_raise_at_once(call, arg, big):
+    # ngram_parameter_count(2**63, 3), NGramModel.fit and ngram_cross_entropy(ies) used to
+    # hang computing n_symbols**(order+1); sample(2**63) gave numpy's "Maximum allowed
+    # dimension exceeded" and 10**400 an OverflowError.
+    with _within_one_second(), pytest.raises(ValueError, match=f"`{arg}`"):
+        call(big)
+
+
+def test_ngram_parameter_count_beyond_float_range_names_both():
+    with pytest.raises(ValueError, match=r"`order`.*`n_symbols`.*float range"):
+        entropy.ngram_parameter_count(1000, 3)
+    assert entropy.ngram_parameter_count(10, 3) == 2 * 3**10
+
+
+def test_mixture_of_lags_seed_errors_name_seed():
+    # The message used to say `rng`, an argument mixture_of_lags does not have.
+    with pytest.raises(TypeError, match=r"`seed` must be an integer seed"):
+        entropy.MarkovSource.mixture_of_lags(3, 2, seed=None)
+
+
+@pytest.mark.parametrize("bad", [np.array([]), np.array(["a", "b"], dtype=object), ["gzip"], {}])
+def test_choice_arguments_reject_non_strings_by_name(bad):
+    # Were numpy's "truth value of an array is ambiguous" or "unhashable type: 'list'".
+    with pytest.raises(TypeError, match="`compressor` must be one of"):
+        entropy.compressed_bits_per_byte(b"abc", compressor=bad)
+    model = entropy.NGramModel.fit(np.arange(20) % 3, max_order=1, n_symbols=3)
+    with pytest.raises(TypeError, match="`smoothing` must be one of"):
+        model.cross_entropies(np.arange(20) % 3, smoothing=bad)
+
+
+def test_unit_conversions_broadcast_check_and_overflow():
+    with pytest.raises(ValueError, match=r"`bits_per_char`.*`chars_per_token`.*do not broadcast"):
+        entropy.bits_per_char_to_nats_per_token([1.0, 1.2], chars_per_token=[4.0, 4.1, 4.2])
+    with pytest.raises(ValueError, match="not finite"):
+        entropy.bits_per_char_to_nats_per_token(1e308, chars_per_token=10.0)

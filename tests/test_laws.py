@@ -815,3 +815,95 @@ def test_negative_repetitions_message_says_what_to_do():
         laws.effective_data(1e9, [1.0, -2.0])
     with pytest.raises(ValueError, match=r"`epochs` must be >= 1"):
         laws.effective_data_fraction([1.0, 0.9])
+
+
+# ---------------------------------------------------------------- fuzz-harness findings (tests/test_fuzz.py)
+def test_mismatched_lengths_name_both_arguments():
+    # Was numpy's "operands could not be broadcast together with shapes (3,) (2,)".
+    with pytest.raises(ValueError, match=r"Mismatched shapes: `N` has shape \(3,\), `D` has shape \(2,\)"):
+        laws.chinchilla_loss([1e8, 1e9, 1e10], [1e10, 1e11], **H)
+    for func in (laws.kaplan_loss_nd, laws.kaplan_overfitting, laws.training_flops):
+        with pytest.raises(ValueError, match=r"`N`.*`D`.*do not broadcast"):
+            func([1e8, 1e9, 1e10], [1e10, 1e11])
+    with pytest.raises(ValueError, match=r"`U_D`.*`R_D`.*do not broadcast"):
+        laws.effective_data([1e9, 2e9, 3e9], [1.0, 2.0])
+
+
+def test_grids_that_broadcast_are_still_accepted():
+    N = np.array([1e8, 1e9, 1e10])[:, None]
+    D = np.array([1e10, 1e11])[None, :]
+    L = laws.chinchilla_loss(N, D, **H)
+    assert L.shape == (3, 2)
+    assert L[2, 1] == pytest.approx(laws.chinchilla_loss(1e10, 1e11, **H))
+    assert laws.kaplan_loss_nd(N, D).shape == (3, 2)
+    assert laws.training_flops(N, D).shape == (3, 2)
+
+
+@pytest.mark.parametrize("big", [10**400, -(10**400)], ids=["10**400", "-10**400"])
+@pytest.mark.parametrize(
+    "func, kwargs, arg",
+    [
+        (laws.chinchilla_loss, dict(N=1e9, D=1e10, **H), "N"),
+        (laws.chinchilla_loss, dict(N=1e9, D=1e10, **H), "alpha"),
+        (laws.training_flops, dict(N=1e9, D=1e10), "D"),
+        (laws.compute_optimal, dict(C=1e21, **H_NO_E), "C"),
+        (laws.power_law, dict(x=1e9, coefficient=1.0, exponent=0.3), "offset"),
+        (laws.kaplan_loss_n, dict(N=1e9), "N_c"),
+    ],
+)
+def test_python_int_beyond_float_range_is_a_named_value_error(func, kwargs, arg, big):
+    # Was a bare OverflowError("int too large to convert to float") from numpy.
+    with pytest.raises(ValueError, match=f"`{arg}`.*too large for a float"):
+        func(**{**kwargs, arg: big})
+    with pytest.raises(ValueError, match=f"`{arg}`"):
+        func(**{**kwargs, arg: [1.0, big]})
+
+
+def test_none_is_reported_as_none_not_nan():
+    with pytest.raises(TypeError, match=r"`D` is None") as info:
+        laws.chinchilla_loss(1e9, None, **H)
+    assert "NaN" not in str(info.value)
+    with pytest.raises(ValueError, match=r"`N` contains None \(first at flat index 1\)"):
+        laws.chinchilla_loss([1e9, None], 1e10, **H)  # still a ValueError for old callers
+
+
+@pytest.mark.parametrize(
+    "value, error, match",
+    [
+        (True, TypeError, r"`alpha` must be a number, got the bool True"),
+        (1 + 2j, TypeError, r"`alpha` must be real numbers"),
+        (object(), TypeError, r"`alpha` must be numbers"),
+        (np.array([1.0, "x", None], dtype=object), TypeError, r"`alpha` contains None"),
+        ("abc", TypeError, r"`alpha` must be numbers"),
+    ],
+)
+def test_wrong_types_are_type_errors_naming_the_argument(value, error, match):
+    with pytest.raises(error, match=match):
+        laws.chinchilla_loss(1e9, 1e10, **{**H, "alpha": value})
+
+
+def test_training_flops_overflow_raises():
+    # Was inf with only a RuntimeWarning.
+    with pytest.raises(ValueError, match=r"not finite.*`N`, `D`.*float range"):
+        laws.training_flops(1e308, 1e308)
+    with pytest.raises(ValueError, match="not finite"):
+        laws.training_flops([1e9, 1e308], [1e10, 1e308])
+
+
+@pytest.mark.parametrize(
+    "func, kwargs",
+    [
+        (laws.kaplan_loss_n, dict(N=1e9, alpha_N=2**63)),
+        (laws.compute_optimal, dict(C=1e21, **{**H_NO_E, "A": 1e308})),
+        (laws.tokens_per_parameter, dict(C=1e21, **{**H_NO_E, "beta": 1e308})),
+        (laws.optimal_params_for_tokens, dict(D=1e10, **{**H_NO_E, "alpha": 1e308})),
+        (laws.pf_days_to_flop, dict(pf_days=1e308)),
+        (laws.nats_to_bits, dict(x=1.7e308)),
+        (laws.effective_data, dict(U_D=1e308, R_D=3.0)),
+        (laws.data_constrained_loss, dict(N=1e9, D=1e11, U_D=1e10, B=1e308)),
+    ],
+)
+def test_overflowing_results_raise_instead_of_returning_inf(func, kwargs):
+    # Were silent inf (or a bare OverflowError from Python's float power).
+    with pytest.raises(ValueError, match="not finite"):
+        func(**kwargs)

@@ -203,3 +203,41 @@ def test_format_table_rejects_bad_input(frame, formats, match):
         frame = pd.DataFrame({"x": [1.0]})
     with pytest.raises(ValueError, match=match):
         plotting.format_table(frame, formats)
+
+
+# --------------------------------------------------------------------------- fuzz-harness findings
+_N = [1e7, 1e8, 1e9]
+_L = [3.0, 2.5, 2.2]
+
+
+@pytest.mark.parametrize("bad", [np.nan, "axes", 0, [], object()])
+def test_ax_that_is_not_axes_is_named(bad):
+    # Was "AttributeError: 'float' object has no attribute 'set_xscale'".
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
+        plotting.loglog_axes(bad, xlabel="N", ylabel="L")
+    with pytest.raises(TypeError, match="`ax` must be a matplotlib Axes"):
+        plotting.plot_fit(_N, _L, ax=bad)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("bad", [np.nan, "not-a-colour", True, [[1.0, 2.0], [3.0, 4.0]]])
+def test_bad_colour_is_named(bad):
+    # Was matplotlib's "nan is not a valid value for color" (no argument named).
+    with pytest.raises(ValueError, match="`color` must be a matplotlib colour"):
+        plotting.plot_fit(_N, _L, color=bad)
+    plt.close("all")
+
+
+@pytest.mark.parametrize("bad", [np.nan, 3, True, np.float64(1.0), np.array(0.5)])
+def test_band_that_is_not_a_pair_is_named(bad):
+    # Was "TypeError: object of type 'float' has no len()".
+    with pytest.raises(TypeError, match="`band` must be a pair"):
+        plotting.plot_fit(_N, _L, curve_x=_N, curve_y=_L, band=bad)
+
+
+@pytest.mark.parametrize("arg", ["logx", "logy"])
+@pytest.mark.parametrize("bad", [np.nan, "yes", np.array([]), None])
+def test_log_switches_must_be_booleans(arg, bad):
+    # NaN and "yes" were silently truthy; an array raised numpy's "truth value is ambiguous".
+    with pytest.raises(TypeError, match=f"`{arg}` must be True or False"):
+        plotting.plot_fit(_N, _L, **{arg: bad})
