@@ -976,4 +976,4 @@ def available() -> pd.DataFrame:
                 "used_in": entry.used_in,
             }
         )
-    return pd.DataFrame(rows).sort_values("name", ignore_index=True)
+    return pd.DataFrame(rows).sort_values("name", ignore_index=True, kind="stable")

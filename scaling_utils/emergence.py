@@ -24,11 +24,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from . import laws
+from . import _diagnose, laws
+from ._interval import BootstrapInterval, percentile_interval
 from ._validate import (
+    MAX_COUNT,
+    ArgumentTypeError,
     as_float_array,
     as_positive_array,
+    check_choice,
     check_enough_points,
+    check_finite_result,
     check_positive_int,
     check_positive_scalar,
     check_probability,
@@ -58,9 +63,9 @@ _WIDTH_FACTOR = 2.0 * np.log(9.0)
 
 
 # --------------------------------------------------------------------------- checks
-def _as_probabilities(name, values):
+def _as_probabilities(name, values, *, ndim=None):
     """Float array of values in [0, 1] (NaN, inf and out-of-range values rejected)."""
-    arr = as_float_array(name, values)
+    arr = as_float_array(name, values, ndim=ndim)
     bad = (arr < 0) | (arr > 1)
     if bad.any():
         first = int(np.flatnonzero(bad.ravel())[0])
@@ -74,36 +79,32 @@ def _as_probabilities(name, values):
 
 def _check_rng(rng):
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer, np.random.Generator)):
-        raise ValueError("`rng` must be an integer seed or a numpy.random.Generator, e.g. rng=0.")
+        raise ArgumentTypeError("`rng` must be an integer seed or a numpy.random.Generator, e.g. rng=0.")
     seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+    if seed is not None and not 0 <= seed < 2**128:
+        raise ValueError(f"`rng` must be a seed between 0 and 2**128 - 1, got {seed if abs(seed) < 10**20 else 'a huge integer'}.")
     return np.random.default_rng(rng), seed
 
 
+#: Largest number of bootstrap resamples accepted.
+MAX_BOOT = 10**6
+
+
 def _check_n_boot(n_boot):
-    n_boot = check_positive_int("n_boot", n_boot, minimum=0)
+    n_boot = check_positive_int("n_boot", n_boot, minimum=0, maximum=MAX_BOOT)
     if n_boot == 1:
         raise ValueError("`n_boot` must be 0 (no bootstrap) or at least 2 resamples, got 1.")
     return n_boot
 
 
 def _xy(x, y, n_params, what):
-    x = as_positive_array("x", x).ravel()
-    y = _as_probabilities("y", y).ravel()
+    x = as_positive_array("x", x, ndim=1)
+    y = _as_probabilities("y", y, ndim=1)
     n = check_same_length(x=x, y=y)
     check_enough_points(n, n_params, what)
     if np.unique(x).size < 2:
         raise ValueError("`x` has a single distinct value; a curve in x needs at least two different x.")
     return x, y
-
-
-def _percentile_interval(values, confidence):
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return (np.nan, np.nan)
-    tail = 100 * (1 - confidence) / 2
-    lo, hi = np.percentile(values, [tail, 100 - tail])
-    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -128,7 +129,7 @@ def exact_match(p, *, L):
     Chapter: *Emergence*.
     """
     p = _as_probabilities("p", p)
-    L = check_positive_int("L", L)
+    L = check_positive_int("L", L, maximum=MAX_COUNT)
     return laws._scalar_or_array(p**L)
 
 
@@ -155,7 +156,7 @@ def expected_edit_distance(p, *, L):
     ``p`` and so as smooth in ``N`` as the per-token accuracy.  Chapter: *Emergence*.
     """
     p = _as_probabilities("p", p)
-    L = check_positive_int("L", L)
+    L = check_positive_int("L", L, maximum=MAX_COUNT)
     return laws._scalar_or_array(L * (1.0 - p))
 
 
@@ -286,10 +287,17 @@ def simulate_emergence(N, *, L, N_c, alpha, n_answers=1000, rng=0):
     -----
     Schaeffer et al. (2023), Sec. 2 and Fig. 2. Chapter: *Emergence*.
     """
-    N = as_positive_array("N", N).ravel()
-    L = check_positive_int("L", L)
-    n_answers = check_positive_int("n_answers", n_answers)
+    N = as_positive_array("N", N, ndim=1)
+    L = check_positive_int("L", L, maximum=MAX_COUNT)
+    n_answers = check_positive_int("n_answers", n_answers, maximum=MAX_COUNT)
+    if N.size * n_answers * L > 10**8:
+        raise ValueError(
+            f"`n_answers` x `L` x len(`N`) = {N.size * n_answers * L:.3g} simulated tokens is more "
+            "than 1e8 (memory); simulate fewer answers or sizes."
+        )
     gen, seed = _check_rng(rng)
+    N_c = check_positive_scalar("N_c", N_c)
+    alpha = check_positive_scalar("alpha", alpha)
     p = np.asarray(token_accuracy(N, N_c=N_c, alpha=alpha), dtype=float).reshape(-1)
     correct = gen.random((N.size, n_answers, L)) < p[:, None, None]
     wrong = L - correct.sum(axis=2)
@@ -306,16 +314,30 @@ def simulate_emergence(N, *, L, N_c, alpha, n_answers=1000, rng=0):
 
 
 # --------------------------------------------------------------------------- shared fit machinery
-def _best_least_squares(residuals, starts, bounds, *, max_nfev, jac="2-point"):
-    """Run ``least_squares`` from every start; return the best result (or None)."""
+#: Tolerances of every least-squares fit and refit (``ftol``, ``xtol``, ``gtol`` of
+#: :func:`scipy.optimize.least_squares` and of the batched refits).  Far below SciPy's
+#: default 1e-8, so that a fit ends at its optimum to within rounding rather than wherever
+#: the last bits of the arithmetic (and so the CPU) made it stop.
+LSQ_TOLERANCE = 1e-12
+
+
+def _best_least_squares(rj, starts, bounds, *, max_nfev):
+    """Run ``least_squares`` from every start; return the best result (or None).
+
+    ``rj(theta, rows)`` is the batched residual-and-Jacobian function of the model, called
+    here with one problem (``theta`` of shape (1, p)).
+    """
+    one = np.zeros(1, dtype=int)
     best = None
     for start in starts:
         start = np.clip(start, bounds[0] + 1e-9 * (1 + np.abs(bounds[0])),
                         bounds[1] - 1e-9 * (1 + np.abs(bounds[1])))
         try:
-            res = optimize.least_squares(residuals, start, jac=jac, bounds=bounds, method="trf",
-                                         max_nfev=max_nfev, x_scale="jac")
-        except (ValueError, FloatingPointError):
+            res = optimize.least_squares(lambda t: rj(t[None, :], one)[0][0], start,
+                                         jac=lambda t: rj(t[None, :], one)[1][0], bounds=bounds,
+                                         method="trf", max_nfev=max_nfev, x_scale="jac",
+                                         ftol=LSQ_TOLERANCE, xtol=LSQ_TOLERANCE, gtol=LSQ_TOLERANCE)
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             continue
         if not np.isfinite(res.cost):
             continue
@@ -324,24 +346,221 @@ def _best_least_squares(residuals, starts, bounds, *, max_nfev, jac="2-point"):
     return best
 
 
-def _bootstrap(x, y, fit_one, theta_hat, n_boot, gen):
-    """Refit ``fit_one(x_b, y_b, theta_hat)`` on ``n_boot`` resamples of the points.
+def _optimality(J, r, x, lo, hi):
+    """Scale-free first-order optimality of K bounded least-squares problems.
 
-    All resample indices are drawn first, so two calls with the same seed and ``len(x)``
-    use the same resamples.  Returns (theta samples (n_boot, p), converged (n_boot,)).
+    For every parameter, the cosine between the residual vector and the parameter's
+    Jacobian column (0 at an interior optimum), with the components that push against an
+    active bound set to zero.  Returns the largest per problem, and the mask of frozen
+    (bound-blocked) components.
     """
+    g = np.einsum("knp,kn->kp", J, r)
+    width = hi - lo
+    frozen = ((x <= lo + 1e-12 * width) & (g > 0)) | ((x >= hi - 1e-12 * width) & (g < 0))
+    norms = np.sqrt(np.einsum("knp,knp->kp", J, J)) * np.sqrt(np.einsum("kn,kn->k", r, r))[:, None]
+    cos = np.where(frozen | (norms == 0), 0.0, np.abs(g) / np.where(norms == 0, 1.0, norms))
+    return cos.max(axis=1), frozen, g
+
+
+#: Largest residual-Jacobian cosine at which a batched refit counts as converged.
+LM_OPTIMALITY = 1e-6
+
+
+def _batched_lm(theta0, rj, bounds, *, maxiter=300):
+    """Levenberg-Marquardt on K bounded least-squares problems at once.
+
+    ``rj(theta, rows)`` returns residuals (k, n) and Jacobian (k, n, p) of the problems
+    ``rows`` at ``theta`` (k, p).  Each step solves the damped normal equations (Marquardt's
+    scaling by the diagonal of ``J^T J``) with the parameters that sit on a bound and push
+    against it held fixed, and is clipped to the box ``bounds``; the damping of each problem
+    shrinks after an accepted step and grows after a rejected one.  A problem stops when its
+    first-order optimality (:func:`_optimality`) reaches rounding level, or when no step
+    decreases its cost any more.  Returns ``theta`` (K, p) and ``converged`` (K,): the
+    optimality at the end is at most :data:`LM_OPTIMALITY` (or the residuals vanish).
+
+    Used for the bootstrap refits, which all start from the full-data optimum: one batch
+    instead of a thousand calls of :func:`scipy.optimize.least_squares`.
+    """
+    lo, hi = bounds
+    K, p = theta0.shape
+    x = np.clip(np.asarray(theta0, dtype=float), lo, hi)
+    r, J = rj(x, np.arange(K))
+    cost = 0.5 * np.sum(r * r, axis=1)
+    cost = np.where(np.isfinite(cost), cost, np.inf)
+    lam = np.full(K, 1e-3)
+    active = np.flatnonzero(np.isfinite(cost))
+    eye = np.eye(p)
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        Ja, ra, xa = J[active], r[active], x[active]
+        opt, frozen, g = _optimality(Ja, ra, xa, lo, hi)
+        keep = opt > 1e-12
+        active, Ja, ra, xa, frozen, g = active[keep], Ja[keep], ra[keep], xa[keep], frozen[keep], g[keep]
+        if active.size == 0:
+            break
+        JtJ = np.einsum("knp,knq->kpq", Ja, Ja)
+        diag = np.maximum(np.einsum("kpp->kp", JtJ), 1e-300)
+        A = JtJ + lam[active, None, None] * diag[:, :, None] * eye
+        # Hold the bound-blocked parameters: identity rows and columns, zero gradient.
+        free = ~frozen
+        A = A * free[:, :, None] * free[:, None, :] + frozen[:, :, None] * eye
+        g = np.where(frozen, 0.0, g)
+        try:
+            step = -np.linalg.solve(A, g[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:  # a singular system: scaled gradient steps instead
+            A = None
+            step = -g / diag / (1.0 + lam[active, None])
+        if A is not None:
+            # Geodesic acceleration (Transtrum & Sethna 2012): a second-order correction
+            # along the step, from the curvature of the residuals, that lets the method
+            # follow long curved valleys instead of crawling along them.
+            h = 0.1
+            r_h, _ = rj(np.clip(xa + h * step, lo, hi), active)
+            curv = 2.0 / h * ((r_h - ra) / h - np.einsum("knp,kp->kn", Ja, step))
+            curv = np.where(np.isfinite(curv), curv, 0.0)
+            rhs = np.where(frozen, 0.0, np.einsum("knp,kn->kp", Ja, curv))
+            accel = -np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
+            ratio = np.linalg.norm(accel, axis=1) / np.maximum(np.linalg.norm(step, axis=1), 1e-300)
+            step = np.where((ratio <= 0.75)[:, None], step + 0.5 * accel, step)
+        trial = np.clip(xa + step, lo, hi)
+        rt, Jt = rj(trial, active)
+        ct = 0.5 * np.sum(rt * rt, axis=1)
+        ct = np.where(np.isfinite(ct), ct, np.inf)
+        better = ct < cost[active]
+        rows = active[better]
+        x[rows], r[rows], J[rows], cost[rows] = trial[better], rt[better], Jt[better], ct[better]
+        lam[rows] = np.maximum(lam[rows] / 3.0, 1e-12)
+        lam[active[~better]] *= 4.0
+        active = active[lam[active] < 1e16]
+    opt, _, _ = _optimality(J, r, x, lo, hi)
+    converged = np.isfinite(cost) & ((opt <= LM_OPTIMALITY) | (cost <= 1e-28 * r.shape[1]))
+    return x, converged
+
+
+def _bound_and_curvature_checks(theta, J, Y, bounds, free_bounds=()):
+    """Boolean problems of K bounded optima: flat data, non-finite, at a bound, not identified.
+
+    ``theta`` (K, p), ``J`` (K, n, p), ``Y`` (K, n).  Returns a dict of arrays: ``flat``
+    and ``non_finite`` (K,), ``lower``, ``upper`` and ``vif`` (K, p).  ``free_bounds`` lists
+    ``(index, "lower" | "upper")`` bounds the functional form allows a parameter to sit on.
+    """
+    lo, hi = bounds
+    tol = 1e-6 * (hi - lo)
+    finite = np.isfinite(theta).all(axis=1)
+    t = np.where(finite[:, None], theta, 0.5 * (lo + hi))
+    at_lo, at_hi = t - lo <= tol, hi - t <= tol
+    for i, side in free_bounds:
+        (at_lo if side == "lower" else at_hi)[:, i] = False
+    vif = _diagnose.variance_inflation(np.where(np.isfinite(J), J, 0.0))
+    return {"flat": np.ptp(Y, axis=1) == 0, "non_finite": ~finite, "lower": at_lo, "upper": at_hi,
+            "vif": ~(vif <= _diagnose.VIF_LIMIT)}
+
+
+def _judge(theta, J, y, bounds, names, labels, *, free_bounds=()):
+    """Why a bounded least-squares optimum cannot be used, and which parameters it leaves open.
+
+    Parameters
+    ----------
+    theta : numpy.ndarray (p,)
+        The optimum, in the coordinates of ``bounds``.
+    J : numpy.ndarray (n, p)
+        Jacobian of the fitted values at ``theta``.
+    y : numpy.ndarray (n,)
+        The data fitted.
+    bounds : (lower, upper)
+    names : sequence of str
+        Reported name of each coordinate.
+    labels : sequence of (str, str)
+        How to describe each coordinate's lower and upper bound in a message.
+    free_bounds : sequence of (int, "lower" | "upper")
+        Bounds the functional form allows a parameter to sit on (e.g. a ceiling of 1).
+
+    Returns
+    -------
+    reasons : list of str
+    unidentified : tuple of str
+    """
+    c = {k: v[0] for k, v in _bound_and_curvature_checks(theta[None], J[None], y[None], bounds,
+                                                          free_bounds).items()}
+    if c["flat"]:
+        return [_diagnose.flat_values_message("y", y)], tuple(names)
+    if c["non_finite"]:
+        return ["the optimum is not finite"], tuple(names)
+    reasons, open_ = [], []
+    for i, name in enumerate(names):
+        for side, hit, label in (("lower", c["lower"][i], labels[i][0]),
+                                 ("upper", c["upper"][i], labels[i][1])):
+            if hit:
+                reasons.append(f"{name} sits at its {side} bound ({label}): the data do not pin it down")
+                open_.append(name)
+    weak = tuple(n for n, bad in zip(names, c["vif"]) if bad and n not in open_)
+    if weak:
+        reasons.append(f"the data do not identify {', '.join(weak)}: the objective is flat along a "
+                       f"combination of them (variance inflation > {_diagnose.VIF_LIMIT:.0e})")
+    return reasons, tuple(open_) + weak
+
+
+def _bootstrap(x, y, rj, theta_hat, bounds, n_boot, gen, *, free_bounds=()):
+    """Refit the model on ``n_boot`` resamples of the points, all at once.
+
+    The points are first put in a canonical order, ascending ``x`` (a stable sort, so tied
+    ``x`` keep their input order), and all resample indices are drawn at once: two calls
+    with the same seed and the same ``x`` use the same resamples (a *paired* bootstrap),
+    and the result does not depend on the order of the points beyond that of tied ``x``.
+    Every refit starts from the full-data optimum ``theta_hat`` and runs in one batched
+    Levenberg-Marquardt (:func:`_batched_lm`); each is then judged like the full fit.
+
+    ``rj(theta, X, Y)`` returns residuals (k, n) and Jacobian (k, n, p) for resampled
+    data ``X, Y`` (k, n).  Returns thetas (n_boot, p), converged (n_boot,) and the first
+    failure reason of each refit ("" for a successful one).
+    """
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
     n = x.size
     idx = gen.integers(0, n, size=(n_boot, n))
-    thetas = np.full((n_boot, theta_hat.size), np.nan)
-    ok = np.zeros(n_boot, dtype=bool)
-    for b in range(n_boot):
-        xb, yb = x[idx[b]], y[idx[b]]
-        if np.unique(xb).size < 3:
-            continue
-        res = fit_one(xb, yb, theta_hat)
+    X, Y = x[idx], y[idx]
+    thetas, converged = _batched_lm(np.tile(theta_hat, (n_boot, 1)),
+                                    lambda t, rows: rj(t, X[rows], Y[rows]), bounds)
+    # The few refits the batch leaves unconverged in the interior of the box (long curved
+    # valleys) are finished one by one with SciPy's trust-region reflective method, from
+    # where the batch stopped.  Refits that fail anyway (flat data, too few distinct x, a
+    # parameter on a bound) are not worth the time.
+    lo, hi = bounds
+    on_bound = ((thetas - lo <= 1e-6 * (hi - lo)) | (hi - thetas <= 1e-6 * (hi - lo))).any(axis=1)
+    distinct = (np.diff(np.sort(X, axis=1), axis=1) > 0).sum(axis=1) + 1
+    hopeless = on_bound | (np.ptp(Y, axis=1) == 0) | (distinct < 3)
+    for b in np.flatnonzero(~converged & ~hopeless):
+        rows_b = slice(b, b + 1)
+        res = _best_least_squares(lambda t, rows: rj(t, X[rows_b], Y[rows_b]), [thetas[b]], bounds,
+                                  max_nfev=300)
         if res is not None:
-            thetas[b], ok[b] = res.x, bool(res.success)
-    return thetas, ok
+            rb, Jb = rj(res.x[None, :], X[rows_b], Y[rows_b])
+            thetas[b] = res.x
+            converged[b] = _optimality(Jb, rb, res.x[None, :], *bounds)[0][0] <= LM_OPTIMALITY
+    _, J = rj(np.where(np.isfinite(thetas), thetas, theta_hat), X, Y)
+    c = _bound_and_curvature_checks(thetas, J, Y, bounds, free_bounds)
+    order_of_reasons = [
+        ("fewer than 3 distinct x", distinct < 3),
+        ("not converged", ~converged),
+        ("flat data", c["flat"]),
+        ("non-finite", c["non_finite"]),
+        ("a parameter at a bound", c["lower"].any(axis=1) | c["upper"].any(axis=1)),
+        ("not identified", c["vif"].any(axis=1)),
+    ]
+    failure = np.full(n_boot, "", dtype=object)
+    for label, mask in order_of_reasons:
+        failure[(failure == "") & mask] = label
+    thetas[distinct < 3] = np.nan
+    return thetas, converged, failure
+
+
+def _samples_frame(params, converged, failure):
+    frame = pd.DataFrame(params)
+    frame["converged"] = converged
+    frame["success"] = failure == ""
+    frame["failure"] = failure.astype(str)
+    return frame
 
 
 # --------------------------------------------------------------------------- sigmoid
@@ -381,45 +600,85 @@ def _sigmoid(lx, slope, midpoint, floor, ceiling):
     return floor + (ceiling - floor) * special.expit(slope * (lx - midpoint))
 
 
+def _sigmoid_residuals(theta, LX, Y, floor, ceiling=None):
+    """Residuals (K, n) and Jacobian (K, n, p) of the sigmoid for K problems at once.
+
+    ``theta`` is (K, 3) ``(slope, midpoint, ceiling)``, or (K, 2) when ``ceiling`` is fixed;
+    ``LX`` holds ``log10 x`` and ``Y`` the scores, (K, n) or broadcastable to it.
+    """
+    k, m = theta[:, 0:1], theta[:, 1:2]
+    c = theta[:, 2:3] if ceiling is None else ceiling
+    sig = special.expit(k * (LX - m))
+    r = floor + (c - floor) * sig - Y
+    d = (c - floor) * sig * (1.0 - sig)
+    cols = [d * (LX - m), -d * k] + ([sig] if ceiling is None else [])
+    return r, np.stack(np.broadcast_arrays(*cols, r)[:-1], axis=2)
+
+
 class _BootstrapCurveFit:
     """Methods shared by :class:`SigmoidFit` and :class:`BrokenPowerLawFit`.
 
     Subclasses are frozen dataclasses with ``samples``, ``confidence``, ``n_boot``,
-    ``seed``, ``n_points``, ``n_starts``, ``objective``, ``r_squared``, ``success`` and
-    ``message``, and define ``_QUANTITIES`` (names reported by :meth:`summary` and
-    accepted by :meth:`interval`), ``_PLOT_LABEL``, ``_title()``, ``predict`` and
+    ``seed``, ``n_points``, ``n_starts``, ``objective``, ``r_squared``, ``success``,
+    ``message`` and ``unidentified``, and define ``_QUANTITIES`` (names reported by
+    :meth:`summary` and accepted by :meth:`interval`), ``_PLOT_LABEL``, ``_title()``,
+    ``_blocked(name)`` (whether a quantity is left open by the data), ``predict`` and
     ``predict_samples``.
     """
 
     _QUANTITIES: tuple = ()
     _PLOT_LABEL = "fit"
 
+    def _good(self):
+        """The bootstrap rows whose refit passed every check."""
+        return self.samples[self.samples["success"].astype(bool)] if len(self.samples) else self.samples
+
     @property
     def converged_fraction(self):
         """Share of bootstrap refits that converged (nan without a bootstrap)."""
         return float(self.samples["converged"].mean()) if len(self.samples) else float("nan")
 
+    @property
+    def failed_fraction(self):
+        """Share of bootstrap refits that failed a check and are left out (nan without a bootstrap)."""
+        return float(1.0 - self.samples["success"].mean()) if len(self.samples) else float("nan")
+
+    def failures(self):
+        """Number of failed bootstrap refits by reason (a :class:`pandas.Series`)."""
+        if not len(self.samples):
+            return pd.Series(dtype=int)
+        return self.samples.loc[~self.samples["success"].astype(bool), "failure"].value_counts().sort_index()
+
     def interval(self, name):
-        """Percentile interval of one reported quantity over the converged resamples."""
-        if name not in self._QUANTITIES:
-            raise ValueError(f"Unknown quantity {name!r}; choose one of {list(self._QUANTITIES)}.")
+        """Percentile interval of one reported quantity over the successful resamples.
+
+        A :class:`~scaling_utils.fit.BootstrapInterval` (unpacks as ``lo, hi``; prints to its
+        Monte-Carlo precision); ``(nan, nan)`` for a quantity the full data leave open, or
+        when fewer than 20 refits succeeded.
+        """
+        check_choice("name", name, self._QUANTITIES)
         if not len(self.samples):
             raise ValueError("This fit has no bootstrap (n_boot=0); refit with n_boot >= 2 for intervals.")
-        s = self.samples[self.samples["converged"]]
-        return _percentile_interval(s[name], self.confidence)
+        if self._blocked(name):
+            return BootstrapInterval(np.nan, np.nan, confidence=self.confidence,
+                                     reason=f"{name} is not identified by the data")
+        return percentile_interval(self._good()[name].to_numpy(dtype=float), self.confidence)
 
     def summary(self):
+        """A readable summary, whatever the outcome (intervals to their Monte-Carlo precision)."""
         boot = len(self.samples) > 0
         lines = [self._title()]
         for name in self._QUANTITIES:
             text = f"  {name:>8} = {getattr(self, name):.3g}"
             if boot:
-                lo, hi = self.interval(name)
-                text += f"  [{lo:.3g}, {hi:.3g}]"
+                iv = self.interval(name)
+                text += f"  [{iv.text(', ')}]" if iv.defined else f"  no interval ({iv.reason})"
             lines.append(text)
         if boot:
+            failed = self.failures()
             lines.append(f"  {round(100 * self.confidence)}% percentile intervals from {self.n_boot} resamples "
-                         f"(seed {self.seed}), {100 * self.converged_fraction:.1f}% converged")
+                         f"(seed {self.seed}); {100 * self.failed_fraction:.1f}% of the refits failed"
+                         + (" (" + ", ".join(f"{k}: {v}" for k, v in failed.items()) + ")" if len(failed) else ""))
         lines.append(f"  SSR = {self.objective:.4g}, R^2 = {self.r_squared:.3f}, success = {self.success} ({self.message})")
         return "\n".join(lines)
 
@@ -430,7 +689,10 @@ class _BootstrapCurveFit:
         return "<pre>" + self.summary() + "</pre>"
 
     def plot(self, x, y, *, ax=None, band=True, label=None, color=None):
-        """Data, fitted curve and (with a bootstrap) its pointwise band on a log-x axis."""
+        """Data, fitted curve and (with a bootstrap) its pointwise band on a log-x axis.
+
+        A failed fit is drawn too, and its legend label says so.
+        """
         import matplotlib.pyplot as plt
 
         x = as_positive_array("x", x).ravel()
@@ -439,9 +701,15 @@ class _BootstrapCurveFit:
         grid = np.geomspace(x.min(), x.max(), 200)
         points = ax.scatter(x, y, s=14, alpha=0.7, color=color)
         color = points.get_facecolor()[0]
-        ax.plot(grid, self.predict(grid), color=color, label=self._PLOT_LABEL if label is None else label)
-        if band and len(self.samples):
-            curves = self.predict_samples(grid)
+        text = self._PLOT_LABEL if label is None else label
+        if not self.success:
+            text += " (fit failed)"
+        with np.errstate(over="ignore", invalid="ignore"):
+            curve = np.asarray(self.predict(grid), dtype=float)
+        if np.isfinite(curve).any():
+            ax.plot(grid, curve, color=color, label=text)
+        curves = self.predict_samples(grid) if band and len(self.samples) else np.empty((0, grid.size))
+        if len(curves):
             tail = 100 * (1 - self.confidence) / 2
             lo, hi = np.nanpercentile(curves, [tail, 100 - tail], axis=0)
             ax.fill_between(grid, lo, hi, color=color, alpha=0.2)
@@ -464,14 +732,22 @@ class SigmoidFit(_BootstrapCurveFit):
     r_squared : float
         ``1 - SSR / SST``.
     success : bool
+        Whether the numbers can be used: the optimiser converged, ``y`` is not flat, the
+        sigmoid fits better than a constant (``R^2 > 0``), no parameter sits at a bound of
+        its search box (a ceiling of 1, the largest possible score, is allowed), and the
+        data identify every parameter.
     message : str
+        How the fit ended; starts with ``"failed:"`` and names every reason otherwise.
     n_points, n_starts : int
     samples : pandas.DataFrame
-        One row per bootstrap resample: ``slope, midpoint, ceiling, width, converged``
-        (empty when ``n_boot == 0``).
+        One row per bootstrap resample: ``slope, midpoint, ceiling, width``, ``converged``,
+        ``success`` (the refit passed the same checks) and ``failure`` (its first reason);
+        empty when ``n_boot == 0``.  Intervals use the successful rows.
     confidence : float
     n_boot : int
     seed : int or None
+    unidentified : tuple of str
+        Parameters the data leave open; they get no interval.
     """
 
     slope: float
@@ -488,9 +764,13 @@ class SigmoidFit(_BootstrapCurveFit):
     confidence: float
     n_boot: int
     seed: int | None
+    unidentified: tuple = ()
 
     _QUANTITIES = ("slope", "midpoint", "ceiling", "width")
     _PLOT_LABEL = "sigmoid fit"
+
+    def _blocked(self, name):
+        return name in self.unidentified or (name == "width" and "slope" in self.unidentified)
 
     @property
     def params(self):
@@ -508,9 +788,9 @@ class SigmoidFit(_BootstrapCurveFit):
         return sigmoid(x, **self.params)
 
     def predict_samples(self, x):
-        """Curves of the converged bootstrap resamples at ``x``: array (n_converged, len(x))."""
-        lx = np.log10(as_positive_array("x", x).ravel())
-        s = self.samples[self.samples["converged"]]
+        """Curves of the successful bootstrap refits at ``x``: array (n_successful, len(x))."""
+        lx = np.log10(as_positive_array("x", x, ndim=(0, 1)).reshape(-1))
+        s = self._good()
         return _sigmoid(lx[None, :], s["slope"].to_numpy()[:, None], s["midpoint"].to_numpy()[:, None],
                         self.floor, s["ceiling"].to_numpy()[:, None])
 
@@ -588,49 +868,64 @@ def fit_sigmoid(x, y, *, floor=0.0, ceiling=None, max_ceiling=1.0, n_boot=1000, 
     gen, seed = _check_rng(rng)
     lx = np.log10(x)
     bounds = _sigmoid_bounds(lx, floor, max_ceiling, fit_ceiling)
+    names = ("slope", "midpoint", "ceiling")[:n_params]
+    labels = [("1e-3 per decade", "50 per decade"),
+              ("3 decades below the data", "3 decades above the data"),
+              ("the floor", f"max_ceiling = {max_ceiling:g}")][:n_params]
+    # A ceiling of 1 is the largest score there is: the form allows a fit to sit on it.
+    free = ((2, "upper"),) if fit_ceiling and max_ceiling == 1.0 else ()
+    fixed = None if fit_ceiling else ceiling
 
-    def model(theta, lxx):
-        c = theta[2] if fit_ceiling else ceiling
-        return _sigmoid(lxx, theta[0], theta[1], floor, c)
+    def rj(theta, LX, Y):
+        return _sigmoid_residuals(theta, LX, Y, floor, fixed)
 
-    def fit_one(lxx, yy, start_list):
-        return _best_least_squares(lambda t: model(t, lxx) - yy, start_list, bounds, max_nfev=2000)
+    def full_rj(theta, rows):
+        return rj(theta, lx[None, :], y[None, :])
+
+    def judge(theta):
+        J = full_rj(theta[None, :], None)[1][0]
+        return _judge(theta, J, y, bounds, names, labels, free_bounds=free)
 
     span = lx.max() - lx.min()
     slopes = [0.5, 1.5, 4.0, 12.0]
     mids = [lx.min() + q * span for q in (0.25, 0.6, 1.0)]
     ceils = [min(max(y.max(), floor + 1e-3), max_ceiling), max_ceiling] if fit_ceiling else [None]
     starts = [np.array([s, m] + ([c] if fit_ceiling else [])) for s, m, c in product(slopes, mids, ceils)]
-    best = fit_one(lx, y, starts)
+    best = _best_least_squares(full_rj, starts, bounds, max_nfev=300)
     if best is None:
         raise ValueError("The sigmoid fit failed from every start; check `x` and `y`.")
     theta = best.x
-    resid = best.fun
+    ssr = float(np.sum(best.fun**2))
     sst = float(np.sum((y - y.mean()) ** 2))
-    ssr = float(np.sum(resid**2))
     r2 = 1 - ssr / sst if sst > 0 else float("nan")
-    at_bound = np.isclose(theta[0], bounds[1][0]) or np.isclose(theta[1], bounds[0][1]) or np.isclose(theta[1], bounds[1][1])
-    message = str(best.message)
-    if at_bound:
-        message += "; a parameter sits at its bound (slope 50/decade or midpoint 3 decades outside the data): the data do not pin it down"
-    elif not lx.min() <= theta[1] <= lx.max():
-        message += "; the midpoint lies outside the range of x: the half-way point is extrapolated, not observed"
+    reasons, unidentified = judge(theta)
+    if best.status <= 0:
+        reasons.insert(0, "not converged: least squares hit its evaluation limit")
+    if sst > 0 and not r2 > 0:
+        reasons.append(f"the sigmoid fits no better than a constant (R^2 = {r2:.3g})")
+    if reasons:
+        message = _diagnose.join_reasons(reasons)
+    else:
+        message = "converged"
+        if not lx.min() <= theta[1] <= lx.max():
+            message += "; the midpoint lies outside the range of x: the half-way point is extrapolated, not observed"
 
     cols = ["slope", "midpoint", "ceiling"]
     if n_boot:
-        thetas, ok = _bootstrap(lx, y, lambda a, b, t: fit_one(a, b, [t]), theta, n_boot, gen)
-        samples = pd.DataFrame(thetas[:, :2], columns=cols[:2])
-        samples["ceiling"] = thetas[:, 2] if fit_ceiling else ceiling
-        samples["width"] = _WIDTH_FACTOR / samples["slope"]
-        samples["converged"] = ok
+        thetas, converged, failure = _bootstrap(lx, y, rj, theta, bounds, n_boot, gen, free_bounds=free)
+        params = {"slope": thetas[:, 0], "midpoint": thetas[:, 1],
+                  "ceiling": thetas[:, 2] if fit_ceiling else np.full(n_boot, ceiling)}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            params["width"] = _WIDTH_FACTOR / params["slope"]
+        samples = _samples_frame(params, converged, failure)
     else:
-        samples = pd.DataFrame(columns=cols + ["width", "converged"])
+        samples = pd.DataFrame(columns=cols + ["width", "converged", "success", "failure"])
     return SigmoidFit(
         slope=float(theta[0]), midpoint=float(theta[1]),
         ceiling=float(theta[2]) if fit_ceiling else float(ceiling), floor=floor,
-        objective=ssr, r_squared=float(r2), success=bool(best.success) and not at_bound,
+        objective=ssr, r_squared=float(r2), success=not reasons,
         message=message, n_points=int(x.size), n_starts=len(starts), samples=samples,
-        confidence=confidence, n_boot=n_boot, seed=seed,
+        confidence=confidence, n_boot=n_boot, seed=seed, unidentified=unidentified,
     )
 
 
@@ -670,7 +965,10 @@ def broken_power_law(x, *, a, b, c0, c1, d1, f1):
     a, b, c0, c1 = (check_scalar(k, v) for k, v in (("a", a), ("b", b), ("c0", c0), ("c1", c1)))
     d1 = check_positive_scalar("d1", d1)
     f1 = check_positive_scalar("f1", f1)
-    return laws._scalar_or_array(_bnsl(x, a, b, c0, c1, d1, f1))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        y = _bnsl(x, a, b, c0, c1, d1, f1)
+    check_finite_result(y, "x", "b", "c0", "c1", what="The broken power law")
+    return laws._scalar_or_array(y)
 
 
 def _bnsl(x, a, b, c0, c1, d1, f1):
@@ -680,10 +978,32 @@ def _bnsl(x, a, b, c0, c1, d1, f1):
     return a + b * np.exp(-c0 * np.log(x) - c1 * f1 * soft)
 
 
+def _bnsl_residuals(theta, LX, Y):
+    """Residuals (K, n) and Jacobian (K, n, 6) of the internal broken power law, K problems.
+
+    ``theta`` rows are ``(a, B, c0, c1, log d1', log f1)`` (see :func:`_bnsl_theta_to_params`);
+    ``LX`` is ``log(x / x_ref)`` and ``Y`` the scores, (K, n) or broadcastable to it.
+    Overflowing residuals are replaced by 1e6 (a trial far from the optimum is rejected).
+    """
+    a, B, c0, c1, log_d, log_f = (theta[:, i:i + 1] for i in range(6))
+    f1 = np.exp(log_f)
+    v = LX - log_d
+    u = v / f1
+    soft = np.logaddexp(0.0, u)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        e = np.exp(-c0 * v - c1 * f1 * soft)
+        r = a + B * e - Y
+        g = B * e
+        sig = special.expit(u)
+        cols = np.broadcast_arrays(np.ones_like(r), e, -v * g, -f1 * soft * g,
+                                   (c0 + c1 * sig) * g, -c1 * f1 * (soft - u * sig) * g)
+        J = np.stack(cols, axis=2)
+    return np.where(np.isfinite(r), r, 1e6), np.where(np.isfinite(J), J, 0.0)
+
+
 def _bnsl_log_slope(x, a, b, c0, c1, d1, f1, *, of="y"):
     """d log y / d log x (``of="y"``) or d log(y - a) / d log x (``of="y - a"``) of the curve."""
-    if of not in ("y", "y - a"):
-        raise ValueError(f"Unknown `of` {of!r}; choose 'y' or 'y - a'.")
+    check_choice("of", of, ("y", "y - a"))
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         share = special.expit(np.log(x / d1) / f1)
         slope_part = -c0 - c1 * share
@@ -723,10 +1043,14 @@ class BrokenPowerLawFit(_BootstrapCurveFit):
     message : str
     n_points, n_starts : int
     samples : pandas.DataFrame
-        One row per bootstrap resample: the six parameters and ``converged``.
+        One row per bootstrap resample: the six parameters, ``converged``, ``success`` and
+        ``failure`` (as for :class:`SigmoidFit`).
     confidence : float
     n_boot : int
     seed : int or None
+    unidentified : tuple of str
+        Parameters the data leave open (at a bound of the search box, or along a flat
+        direction of the objective); they get no interval.
     """
 
     a: float
@@ -745,9 +1069,16 @@ class BrokenPowerLawFit(_BootstrapCurveFit):
     confidence: float
     n_boot: int
     seed: int | None
+    unidentified: tuple = ()
 
     _QUANTITIES = BNSL_NAMES
     _PLOT_LABEL = "broken power law"
+
+    def _blocked(self, name):
+        # b = B d1^c0 mixes three coordinates: it is open if any of them is.
+        if name == "b":
+            return bool({"b", "c0", "d1"} & set(self.unidentified))
+        return name in self.unidentified
 
     @property
     def params(self):
@@ -759,9 +1090,9 @@ class BrokenPowerLawFit(_BootstrapCurveFit):
         return broken_power_law(x, **self.params)
 
     def predict_samples(self, x):
-        """Curves of the converged bootstrap resamples at ``x``: array (n_converged, len(x))."""
-        x = as_positive_array("x", x).ravel()
-        s = self.samples[self.samples["converged"]]
+        """Curves of the successful bootstrap refits at ``x``: array (n_successful, len(x))."""
+        x = as_positive_array("x", x, ndim=(0, 1)).reshape(-1)
+        s = self._good()
         cols = [s[k].to_numpy()[:, None] for k in BNSL_NAMES]
         with np.errstate(over="ignore", invalid="ignore"):
             return _bnsl(x[None, :], *cols)
@@ -799,9 +1130,10 @@ class BrokenPowerLawFit(_BootstrapCurveFit):
         return laws._scalar_or_array(_bnsl_log_slope(x, *(getattr(self, k) for k in BNSL_NAMES), of=of))
 
     def local_slope_samples(self, x, *, of="y"):
-        """:meth:`local_slope` of every converged bootstrap resample: array (n_converged, len(x))."""
-        x = as_positive_array("x", x).ravel()
-        s = self.samples[self.samples["converged"]]
+        """:meth:`local_slope` of every successful bootstrap refit: array (n_successful, len(x))."""
+        x = as_positive_array("x", x, ndim=(0, 1)).reshape(-1)
+        check_choice("of", of, ("y", "y - a"))
+        s = self._good()
         cols = [s[k].to_numpy(dtype=float)[:, None] for k in BNSL_NAMES]
         return _bnsl_log_slope(x[None, :], *cols, of=of)
 
@@ -856,36 +1188,16 @@ def fit_broken_power_law(x, y, *, n_boot=1000, rng=0, confidence=0.95):
     lo = np.array([-1.0, -2.0, -10.0, -10.0, lxs.min() - 2 * np.log(10), np.log(0.01)])
     hi = np.array([1.0, 2.0, 10.0, 10.0, lxs.max() + 2 * np.log(10), np.log(10.0)])
     bounds = (lo, hi)
+    labels = [("a = -1", "a = 1"), ("B = -2", "B = 2"), ("c0 = -10", "c0 = 10"),
+              ("c1 = -10", "c1 = 10"), ("2 decades below the data", "2 decades above the data"),
+              ("f1 = 0.01", "f1 = 10")]
 
-    def fit_one(xx, yy, start_list):
-        lxx = np.log(xx)
+    def full_rj(theta, rows):
+        return _bnsl_residuals(theta, lxs[None, :], y[None, :])
 
-        def parts(t):
-            a, B, c0, c1, log_d, log_f = t
-            f1 = np.exp(log_f)
-            v = lxx - log_d
-            u = v / f1
-            soft = np.logaddexp(0.0, u)
-            with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-                e = np.exp(-c0 * v - c1 * f1 * soft)
-            return a, B, c0, c1, f1, v, u, soft, e
-
-        def resid(t):
-            a, B, *_, e = parts(t)
-            with np.errstate(over="ignore", invalid="ignore"):
-                r = a + B * e - yy
-            return np.where(np.isfinite(r), r, 1e6)
-
-        def jac(t):
-            _, B, c0, c1, f1, v, u, soft, e = parts(t)
-            with np.errstate(over="ignore", invalid="ignore"):
-                g = B * e
-                sig = special.expit(u)
-                J = np.column_stack([np.ones_like(lxx), e, -v * g, -f1 * soft * g,
-                                     (c0 + c1 * sig) * g, -c1 * f1 * (soft - u * sig) * g])
-            return np.where(np.isfinite(J), J, 0.0)
-
-        return _best_least_squares(resid, start_list, bounds, max_nfev=1000, jac=jac)
+    def judge(theta):
+        J = full_rj(theta[None, :], None)[1][0]
+        return _judge(theta, J, y, bounds, BNSL_NAMES, labels)
 
     y_lo = float(np.percentile(y, 10))
     span = float(y.max() - y_lo)
@@ -894,29 +1206,31 @@ def fit_broken_power_law(x, y, *, n_boot=1000, rng=0, confidence=0.95):
                                       ((0.0, -1.0), (-2.0, 2.0))):
         starts.append(np.array([y_lo, 0.5 * span + 1e-3, c0, c1,
                                 lxs.min() + q * (lxs.max() - lxs.min()), log_f]))
-    best = fit_one(xs, y, starts)
+    best = _best_least_squares(full_rj, starts, bounds, max_nfev=600)
     if best is None:
         raise ValueError("The broken power-law fit failed from every start; check `x` and `y`.")
     theta = best.x
     ssr = float(np.sum(best.fun**2))
     sst = float(np.sum((y - y.mean()) ** 2))
     r2 = 1 - ssr / sst if sst > 0 else float("nan")
-    at_bound = bool(np.any(np.isclose(theta, lo, atol=1e-6) | np.isclose(theta, hi, atol=1e-6)))
-    message = str(best.message)
-    if at_bound:
-        message += "; a parameter sits at its bound: the data do not pin it down"
+    reasons, unidentified = judge(theta)
+    if best.status <= 0:
+        reasons.insert(0, "not converged: least squares hit its evaluation limit")
+    if sst > 0 and not r2 > 0:
+        reasons.append(f"the broken power law fits no better than a constant (R^2 = {r2:.3g})")
+    message = _diagnose.join_reasons(reasons) if reasons else "converged"
     if n_boot:
-        thetas, ok = _bootstrap(xs, y, lambda a, b, t: fit_one(a, b, [t]), theta, n_boot, gen)
+        thetas, converged, failure = _bootstrap(lxs, y, _bnsl_residuals, theta, bounds, n_boot, gen)
         rows = [_bnsl_theta_to_params(t, x_ref) if np.isfinite(t).all() else dict.fromkeys(BNSL_NAMES, np.nan)
                 for t in thetas]
-        samples = pd.DataFrame(rows, columns=list(BNSL_NAMES))
-        samples["converged"] = ok
+        samples = _samples_frame(pd.DataFrame(rows, columns=list(BNSL_NAMES)), converged, failure)
     else:
-        samples = pd.DataFrame(columns=list(BNSL_NAMES) + ["converged"])
+        samples = pd.DataFrame(columns=list(BNSL_NAMES) + ["converged", "success", "failure"])
     return BrokenPowerLawFit(
         **_bnsl_theta_to_params(theta, x_ref), objective=ssr, r_squared=float(r2),
-        success=bool(best.success), message=message, n_points=int(x.size), n_starts=len(starts),
+        success=not reasons, message=message, n_points=int(x.size), n_starts=len(starts),
         samples=samples, confidence=confidence, n_boot=n_boot, seed=seed,
+        unidentified=unidentified,
     )
 
 
@@ -938,8 +1252,9 @@ class Extrapolation:
         (pointwise percentile band of the bootstrap refits), ``error`` (predicted - y).
     rmse, mae : float
         Root-mean-square and mean absolute error of the predictions.
-    rmse_interval : tuple of float
-        Percentile interval of the RMSE over the bootstrap refits of the small models.
+    rmse_interval : BootstrapInterval
+        Percentile interval of the RMSE over the successful bootstrap refits of the small
+        models (unpacks as ``lo, hi``; prints to its Monte-Carlo precision).
     coverage : float
         Share of large models whose observed score lies inside the band.
     n_small, n_large : int
@@ -964,12 +1279,13 @@ class Extrapolation:
     message: str
 
     def summary(self):
-        lo, hi = self.rmse_interval
+        iv = self.rmse_interval
         pct = round(100 * self.confidence)
+        band = f"[{iv.text(', ')}]" if iv.defined else f"(no interval: {iv.reason})"
         return "\n".join([
             f"{self.model} fitted on {self.n_small} models with x < {self.cut:.3g}, "
             f"predicting {self.n_large} larger ones",
-            f"  RMSE = {self.rmse:.3g} [{lo:.3g}, {hi:.3g}] ({pct}% bootstrap), MAE = {self.mae:.3g}",
+            f"  RMSE = {self.rmse:.3g} {band} ({pct}% bootstrap), MAE = {self.mae:.3g}",
             f"  {100 * self.coverage:.0f}% of the large models fall inside the {pct}% band",
             f"  small-model fit: success = {self.success} ({self.message})",
         ])
@@ -1043,16 +1359,18 @@ def fit_small_predict_large(x, y, *, cut, model="sigmoid", n_boot=1000, rng=0, c
     coming from smaller models?  Ruan et al. (2024) make the same hold-out test with
     observational scaling laws.  Chapter: *Emergence*.
     """
-    if model not in _MODELS:
-        raise ValueError(f"Unknown `model` {model!r}; choose 'sigmoid' or 'broken_power_law'.")
-    x = as_positive_array("x", x).ravel()
-    y = _as_probabilities("y", y).ravel()
+    check_choice("model", model, tuple(_MODELS))
+    x = as_positive_array("x", x, ndim=1)
+    y = _as_probabilities("y", y, ndim=1)
     check_same_length(x=x, y=y)
     cut = check_positive_scalar("cut", cut)
-    n_boot = check_positive_int("n_boot", n_boot, minimum=2)
+    n_boot = check_positive_int("n_boot", n_boot, minimum=2, maximum=MAX_BOOT)
     small = x < cut
     if (~small).sum() == 0:
         raise ValueError(f"No model has x >= cut = {cut:g}; lower `cut` so that some models are held out.")
+    if np.unique(x[small]).size < 3:
+        raise ValueError(f"Only {int(small.sum())} model(s) lie below cut = {cut:g}; a curve needs at "
+                         "least 3 models with distinct x below it, so raise `cut`.")
     fitted = _MODELS[model](x[small], y[small], n_boot=n_boot, rng=rng, confidence=confidence,
                             **fit_options)
     xl, yl = x[~small], y[~small]
@@ -1064,10 +1382,11 @@ def fit_small_predict_large(x, y, *, cut, model="sigmoid", n_boot=1000, rng=0, c
     if len(curves):
         lo, hi = np.nanpercentile(curves, [tail, 100 - tail], axis=0)
         boot_rmse = np.sqrt(np.mean((curves - yl[None, :]) ** 2, axis=1))
-        rmse_interval = _percentile_interval(boot_rmse, confidence)
+        rmse_interval = percentile_interval(boot_rmse, confidence)
     else:
         lo = hi = np.full(xl.size, np.nan)
-        rmse_interval = (np.nan, np.nan)
+        rmse_interval = BootstrapInterval(np.nan, np.nan, confidence=confidence,
+                                          reason="no bootstrap refit succeeded")
     err = pred - yl
     frame = pd.DataFrame({"x": xl, "y": yl, "predicted": pred, "lower": lo, "upper": hi, "error": err})
     return Extrapolation(
@@ -1108,8 +1427,8 @@ def infer_item_count(accuracies, *, max_items=10000, tol=1e-6):
     Used in the chapter *Emergence* to establish how many problems each task of the
     observational-scaling CSV (Ruan et al. 2024) has, for binomial intervals.
     """
-    acc = _as_probabilities("accuracies", accuracies).ravel()
-    max_items = check_positive_int("max_items", max_items)
+    acc = _as_probabilities("accuracies", accuracies, ndim=(0, 1)).reshape(-1)
+    max_items = check_positive_int("max_items", max_items, maximum=10**7)
     tol = check_positive_scalar("tol", tol)
     for n in range(1, max_items + 1):
         scaled = acc * n

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -27,9 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from . import laws
+from . import _diagnose, laws
+from ._interval import BootstrapInterval, format_with_error, percentile_interval
 from ._validate import (
+    ArgumentTypeError,
     as_positive_array,
+    check_bool,
+    check_choice,
     check_enough_points,
     check_positive_int,
     check_positive_scalar,
@@ -43,13 +48,24 @@ __all__ = [
     "fit_chinchilla",
     "bootstrap_chinchilla",
     "fit_power_law",
+    "percentile_interval",
+    "format_with_error",
     "ChinchillaFit",
     "ChinchillaBootstrap",
     "PowerLawFit",
+    "BootstrapInterval",
+    "GRADIENT_TOLERANCE",
+    "NEGLIGIBLE_SHARE",
+    "MAX_FAILED_SHARE",
 ]
 
 PARAM_NAMES = ("E", "A", "B", "alpha", "beta")
 _N_PARAMS = 5
+# Internal parameter order of the Chinchilla fit, and the names of those parameters.
+_THETA_NAMES = ("A", "B", "E", "alpha", "beta")
+
+# How a run of the batched L-BFGS ended (see _batched_lbfgs).
+LBFGS_GRADIENT, LBFGS_FTOL, LBFGS_LINE_SEARCH, LBFGS_MAXITER = 0, 1, 2, 3
 
 
 # --------------------------------------------------------------------------
@@ -78,9 +94,9 @@ def hoffmann_grid():
 
 
 def _prepare(N, D, loss, *, min_points=_N_PARAMS + 1):
-    N = as_positive_array("N", N).ravel()
-    D = as_positive_array("D", D).ravel()
-    loss = as_positive_array("loss", loss).ravel()
+    N = as_positive_array("N", N, ndim=1)
+    D = as_positive_array("D", D, ndim=1)
+    loss = as_positive_array("loss", loss, ndim=1)
     n = check_same_length(N=N, D=D, loss=loss)
     check_enough_points(n, min_points - 1, "The Chinchilla law L = E + A/N^alpha + B/D^beta")
     return np.log(N), np.log(D), np.log(loss)
@@ -117,9 +133,48 @@ def _objective_and_grad(theta, logN, logD, logL, delta, weights=None):
     g[:, 0] = e1.sum(axis=1)
     g[:, 1] = e2.sum(axis=1)
     g[:, 2] = psi.sum(axis=1) * e3[:, 0]
-    g[:, 3] = -(e1 @ logN)
-    g[:, 4] = -(e2 @ logD)
+    # Plain sums rather than matrix products: BLAS kernels add in an order that depends
+    # on the CPU, numpy's pairwise sum does not.
+    g[:, 3] = -(e1 * logN).sum(axis=1)
+    g[:, 4] = -(e2 * logD).sum(axis=1)
     return f, g
+
+
+def _objective_grad_hess(theta, logN, logD, logL, delta, weights=None):
+    """Huber objective, gradient and exact Hessian for a batch of parameter vectors.
+
+    Same conventions as :func:`_objective_and_grad`; also returns ``H`` (K, 5, 5).
+    With ``r_i = log s_i - log L_i`` and ``s = e1 + e2 + e3``,
+    ``H = sum_i w_i [psi'(r_i) u_i u_i^T + psi(r_i) (d2 s_i / s_i - u_i u_i^T)]``,
+    ``u = grad s / s``, where ``psi`` is the Huber derivative (``psi' = 1`` inside
+    ``+-delta``, 0 outside).
+    """
+    K = theta.shape[0]
+    w = np.ones((K, logN.size)) if weights is None else weights
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e1 = np.exp(theta[:, 0:1] - theta[:, 3:4] * logN)
+        e2 = np.exp(theta[:, 1:2] - theta[:, 4:5] * logD)
+        e3 = np.broadcast_to(np.exp(theta[:, 2:3]), e1.shape)
+        s = e1 + e2 + e3
+        r = np.log(s) - logL
+        psi = np.clip(r, -delta, delta)
+        f = (w * psi * (r - 0.5 * psi)).sum(axis=1)
+        q1, q2, q3 = e1 / s, e2 / s, e3 / s
+        u = np.stack([q1, q2, q3, -logN * q1, -logD * q2], axis=2)  # (K, n, 5) = grad r
+        wpsi = w * psi
+        g = np.einsum("kn,kni->ki", wpsi, u)
+        curv = w * (np.abs(r) < delta) - wpsi
+        H = np.matmul((curv[:, :, None] * u).transpose(0, 2, 1), u)
+        H[:, 0, 0] += (wpsi * q1).sum(axis=1)
+        H[:, 0, 3] -= (wpsi * logN * q1).sum(axis=1)
+        H[:, 3, 3] += (wpsi * logN**2 * q1).sum(axis=1)
+        H[:, 1, 1] += (wpsi * q2).sum(axis=1)
+        H[:, 1, 4] -= (wpsi * logD * q2).sum(axis=1)
+        H[:, 4, 4] += (wpsi * logD**2 * q2).sum(axis=1)
+        H[:, 2, 2] += (wpsi * q3).sum(axis=1)
+        H[:, 3, 0] = H[:, 0, 3]
+        H[:, 4, 1] = H[:, 1, 4]
+    return f, g, H
 
 
 class _BatchEvaluator:
@@ -145,15 +200,27 @@ class _BatchEvaluator:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return _objective_and_grad(theta, *self.data, w)
 
-    def __call__(self, theta, rows):
+    def _map(self, one, theta, rows):
         if len(theta) <= self.chunk_rows:
-            return self._one(theta, rows)
+            return one(theta, rows)
         blocks = [slice(i, i + self.chunk_rows) for i in range(0, len(theta), self.chunk_rows)]
         if self.pool is None:
-            out = [self._one(theta[b], rows[b]) for b in blocks]
+            out = [one(theta[b], rows[b]) for b in blocks]
         else:
-            out = list(self.pool.map(lambda b: self._one(theta[b], rows[b]), blocks))
-        return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
+            out = list(self.pool.map(lambda b: one(theta[b], rows[b]), blocks))
+        return tuple(np.concatenate(parts) for parts in zip(*out))
+
+    def __call__(self, theta, rows):
+        """Objective (k,) and gradient (k, 5) of the rows ``theta`` of problems ``rows``."""
+        return self._map(self._one, theta, rows)
+
+    def with_hessian(self, theta, rows):
+        """Objective, gradient and Hessian (k, 5, 5) of the rows ``theta`` of problems ``rows``."""
+        def one(t, r):
+            w = None if self.weights is None else self.weights[r]
+            return _objective_grad_hess(t, *self.data, w)
+
+        return self._map(one, theta, rows)
 
     def close(self):
         if self.pool is not None:
@@ -188,6 +255,13 @@ def chinchilla_objective(params, N, D, loss, *, huber_delta=1e-3):
     """
     logN, logD, logL = _prepare(N, D, loss, min_points=1)
     delta = check_positive_scalar("huber_delta", huber_delta)
+    if not isinstance(params, Mapping):
+        raise ArgumentTypeError(f"`params` must be a mapping with keys {', '.join(PARAM_NAMES)} "
+                        f"(e.g. laws.HOFFMANN_2022 or fit.params), got {type(params).__name__}.")
+    missing = [k for k in PARAM_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"`params` lacks {', '.join(missing)}; pass a mapping with keys "
+                         f"{', '.join(PARAM_NAMES)} (e.g. laws.HOFFMANN_2022 or fit.params).")
     E, A, B, alpha, beta = laws._check_chinchilla_params(*(params[k] for k in PARAM_NAMES))
     theta = np.array([[np.log(A), np.log(B), np.log(E), alpha, beta]])
     return float(_objective_and_grad(theta, logN, logD, logL, delta)[0][0])
@@ -201,11 +275,15 @@ def _batched_lbfgs(theta0, fg, *, memory=10, maxiter=1000, gtol=1e-7, ftol=1e-9,
 
     ``fg(theta, rows)`` returns objective (k,) and gradient (k, p) for the
     parameter rows ``theta`` (k, p) belonging to problem indices ``rows``.
-    Each problem keeps its own memory and step; converged problems drop out.
+    Each problem keeps its own memory and step; problems that stop drop out.
     Line search: backtracking to the Armijo condition.  A memory pair that
     breaks the curvature condition is stored with ``rho = 0`` and so ignored.
 
-    Returns (theta, f, converged, n_iter): arrays over the K problems.
+    Returns (theta, f, status, n_iter): arrays over the K problems, where ``status``
+    is one of ``LBFGS_GRADIENT`` (largest gradient component <= ``gtol``), ``LBFGS_FTOL``
+    (an accepted step decreased ``f`` by a relative ``ftol`` or less),
+    ``LBFGS_LINE_SEARCH`` (no step along the search direction decreased ``f``:
+    stopped, *not* converged) or ``LBFGS_MAXITER`` (iteration limit).
     """
     K, p = theta0.shape
     x = theta0.astype(float).copy()
@@ -215,8 +293,9 @@ def _batched_lbfgs(theta0, fg, *, memory=10, maxiter=1000, gtol=1e-7, ftol=1e-9,
     rho = np.zeros((K, memory))
     gamma = np.ones(K)
     n_iter = np.zeros(K, dtype=int)
-    converged = np.max(np.abs(g), axis=1) <= gtol
-    active = np.flatnonzero(~converged)
+    status = np.full(K, LBFGS_MAXITER)
+    status[np.max(np.abs(g), axis=1) <= gtol] = LBFGS_GRADIENT
+    active = np.flatnonzero(status == LBFGS_MAXITER)
     for it in range(maxiter):
         if active.size == 0:
             break
@@ -273,14 +352,192 @@ def _batched_lbfgs(theta0, fg, *, memory=10, maxiter=1000, gtol=1e-7, ftol=1e-9,
         x[active], f[active], g[active] = x_new, f_new, g_new
         n_iter[active] += 1
         decrease = (fa - f_new) / np.maximum(np.maximum(np.abs(fa), np.abs(f_new)), 1e-300)
-        done = (
-            (np.max(np.abs(g_new), axis=1) <= gtol)
-            | (accepted & (decrease <= ftol))
-            | ~accepted
-        )
-        converged[active[done]] = True
-        active = active[~done]
-    return x, f, converged, n_iter
+        new_status = np.full(active.size, LBFGS_MAXITER)
+        new_status[~accepted] = LBFGS_LINE_SEARCH
+        new_status[accepted & (decrease <= ftol)] = LBFGS_FTOL
+        new_status[np.max(np.abs(g_new), axis=1) <= gtol] = LBFGS_GRADIENT
+        status[active] = new_status
+        active = active[new_status == LBFGS_MAXITER]
+    return x, f, status, n_iter
+
+
+def _newton_direction(g, H):
+    """Newton direction ``-H^{-1} g`` for a batch, made safe for indefinite or singular ``H``.
+
+    ``H`` is first scaled to unit diagonal; its eigenvalues are replaced by their absolute
+    values and floored at 1e-10 of the largest (a "saddle-free" Newton step), so the
+    direction always points downhill.
+    """
+    d = np.sqrt(np.abs(np.einsum("kii->ki", H)))
+    scale = np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 1.0)
+    Hs = H * scale[:, :, None] * scale[:, None, :]
+    lam, V = np.linalg.eigh(Hs)
+    lam = np.maximum(np.abs(lam), 1e-10 * np.max(np.abs(lam), axis=1, keepdims=True) + 1e-300)
+    gs = g * scale
+    step = -np.einsum("kij,kj->ki", V, np.einsum("kji,kj->ki", V, gs) / lam)
+    return step * scale
+
+
+def _newton_polish(theta, fgh, *, gtol=1e-12, max_steps=30, max_backtracks=20):
+    """Refine K optima with safeguarded Newton steps on the exact Hessian.
+
+    L-BFGS stops on a relative decrease of the objective, which along the flat valleys
+    of the Chinchilla objective (``log A`` against ``alpha``) can leave a resample's
+    parameters far from its optimum, at a point that depends on the last bits of the
+    arithmetic and so on the CPU.  A few Newton steps take every problem to its optimum
+    to within rounding, so that the bootstrap is the same on every machine.
+
+    ``fgh(theta, rows)`` returns objective (k,), gradient (k, p) and Hessian (k, p, p).
+    A problem stops when its largest gradient component is at most ``gtol`` (rounding
+    level for these objectives), or when no step along the Newton direction decreases
+    the objective.  Returns ``theta, f, g``.
+    """
+    x = np.array(theta, dtype=float)
+    K = x.shape[0]
+    f, g, H = fgh(x, np.arange(K))
+    active = np.flatnonzero(np.isfinite(f) & (np.max(np.abs(g), axis=1) > gtol))
+    for _ in range(max_steps):
+        if active.size == 0:
+            break
+        d = _newton_direction(g[active], H[active])
+        slope = np.einsum("kp,kp->k", d, g[active])
+        step = np.ones(active.size)
+        searching = np.arange(active.size)
+        moved = np.zeros(active.size, dtype=bool)
+        for _ in range(max_backtracks):
+            rows = active[searching]
+            trial = x[rows] + step[searching, None] * d[searching]
+            ft, gt, Ht = fgh(trial, rows)
+            ok = np.isfinite(ft) & (ft <= f[rows] + 1e-4 * step[searching] * slope[searching])
+            good = rows[ok]
+            x[good], f[good], g[good], H[good] = trial[ok], ft[ok], gt[ok], Ht[ok]
+            moved[searching[ok]] = True
+            searching = searching[~ok]
+            if searching.size == 0:
+                break
+            step[searching] *= 0.5
+        active = active[moved]
+        active = active[np.max(np.abs(g[active]), axis=1) > gtol]
+    return x, f, g
+
+
+# --------------------------------------------------------------------------
+# Can the numbers be used?  Checks shared by the fit and every bootstrap refit
+# --------------------------------------------------------------------------
+#: Largest gradient component at which a fit or refit counts as converged (the
+#: messages say "1e-6"; change both together).
+GRADIENT_TOLERANCE = 1e-6
+#: A term of the law smaller than this share of the predicted loss at every point has
+#: vanished: its parameters have run off to a bound and the data cannot pin them down.
+NEGLIGIBLE_SHARE = 1e-4
+
+
+def _chinchilla_checks(theta, logN, logD, logL, weights=None):
+    """Problems of K Chinchilla optima, as boolean arrays (True = the check failed).
+
+    ``theta`` (K, 5) in the internal order (a, b, e, alpha, beta); ``weights`` (K, n)
+    bootstrap counts or None.  Returns a dict with (K,) arrays for ``"non_finite"``,
+    ``"alpha"``, ``"beta"`` (exponent not positive), ``"floor"`` (E not below the lowest
+    loss), ``"N-term"``, ``"D-term"``, ``"E-term"`` (term negligible at every point), and
+    ``"vif"`` (K, 5): variance inflation of each parameter (``_THETA_NAMES`` order)
+    above :data:`scaling_utils._diagnose.VIF_LIMIT`.
+    """
+    K, n = theta.shape[0], logN.size
+    w = np.ones((K, n)) if weights is None else weights
+    used = w > 0
+    finite = np.isfinite(theta).all(axis=1)
+    t = np.where(finite[:, None], theta, 0.0)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        e1 = np.exp(t[:, 0:1] - t[:, 3:4] * logN)
+        e2 = np.exp(t[:, 1:2] - t[:, 4:5] * logD)
+        e3 = np.broadcast_to(np.exp(t[:, 2:3]), e1.shape)
+        s = e1 + e2 + e3
+        shares = [np.where(used, e / s, 0.0).max(axis=1) for e in (e1, e2, e3)]
+        # Jacobian of log L_hat on centred logs: identification does not depend on where
+        # the origin of log N and log D sits.
+        cN = logN - np.average(logN, weights=None)
+        cD = logD - np.average(logD, weights=None)
+        J = np.stack([e1 / s, e2 / s, e3 / s, -cN * e1 / s, -cD * e2 / s], axis=2)
+    vif = _diagnose.variance_inflation(np.where(np.isfinite(J), J, 0.0), w)
+    lowest = np.where(used, logL, np.inf).min(axis=1)
+    non_finite = ~finite | ~np.isfinite(s).all(axis=1)
+    return {
+        "non_finite": non_finite,
+        "alpha": ~(t[:, 3] > 0),
+        "beta": ~(t[:, 4] > 0),
+        "floor": ~(t[:, 2] < lowest),
+        "N-term": ~(shares[0] >= NEGLIGIBLE_SHARE),
+        "D-term": ~(shares[1] >= NEGLIGIBLE_SHARE),
+        "E-term": ~(shares[2] >= NEGLIGIBLE_SHARE),
+        "vif": ~(vif <= _diagnose.VIF_LIMIT) | non_finite[:, None],
+    }
+
+
+def _failed_resamples(checks, converged):
+    """(K,) bool: the refit failed one of the checks; and the first reason of each."""
+    order = [("not converged", ~converged), ("non-finite", checks["non_finite"]),
+             ("alpha <= 0", checks["alpha"]), ("beta <= 0", checks["beta"]),
+             ("E >= lowest loss", checks["floor"]), ("a term vanished",
+             checks["N-term"] | checks["D-term"] | checks["E-term"]),
+             ("not identified", checks["vif"].any(axis=1))]
+    failed = np.zeros(converged.shape, dtype=bool)
+    reason = np.full(converged.shape, "", dtype=object)
+    for label, mask in order:
+        reason[mask & ~failed] = label
+        failed |= mask
+    return failed, reason
+
+
+def _data_problems(logN, logD, logL):
+    """Reasons why these data cannot identify the Chinchilla law, with the names they concern."""
+    problems = []
+    if np.ptp(logN) == 0:
+        problems.append((f"every run has the same N = {np.exp(logN[0]):.4g}: A and alpha "
+                         "cannot be told apart from E", ("A", "alpha", "E")))
+    if np.ptp(logD) == 0:
+        problems.append((f"every run has the same D = {np.exp(logD[0]):.4g}: B and beta "
+                         "cannot be told apart from E", ("B", "beta", "E")))
+    if np.ptp(logN) > 0 and np.ptp(logD) > 0:
+        r = np.corrcoef(logN, logD)[0, 1]
+        if abs(r) > 1 - 1e-10:
+            slope = np.polyfit(logN, logD, 1)[0]
+            problems.append((f"log D is a linear function of log N (D proportional to N^{slope:.3g}): "
+                             "the N-term and the D-term cannot be told apart",
+                             ("A", "B", "alpha", "beta")))
+    flat = _diagnose.flat_values_message("loss", np.exp(logL))
+    if flat:
+        problems.append((flat, PARAM_NAMES))
+    return problems
+
+
+def _fit_problems(theta, logN, logD, logL):
+    """Reasons why the optimum ``theta`` (5,) cannot be used, and the unidentified names."""
+    problems = _data_problems(logN, logD, logL)
+    c = {k: v[0] for k, v in _chinchilla_checks(theta[None, :], logN, logD, logL).items()}
+    a, b, e, alpha, beta = theta
+    if c["non_finite"]:
+        problems.append(("the optimum is not finite", PARAM_NAMES))
+        return problems
+    if c["alpha"]:
+        problems.append((f"alpha = {alpha:.4g} is not positive: the loss does not fall with N", ()))
+    if c["beta"]:
+        problems.append((f"beta = {beta:.4g} is not positive: the loss does not fall with D", ()))
+    if c["floor"]:
+        problems.append((f"E = {np.exp(e):.4g} is not below the lowest observed loss "
+                         f"{np.exp(logL.min()):.4g}: a floor the data have gone through", ()))
+    for key, label, names in (("N-term", "A/N^alpha", ("A", "alpha")),
+                              ("D-term", "B/D^beta", ("B", "beta")),
+                              ("E-term", "E", ("E",))):
+        if c[key]:
+            verb = "is" if len(names) == 1 else "are"
+            problems.append((f"the term {label} is below {NEGLIGIBLE_SHARE:g} of the loss at every "
+                             f"point: it has vanished, so {' and '.join(names)} {verb} not identified",
+                             names))
+    weak = tuple(name for name, bad in zip(_THETA_NAMES, c["vif"]) if bad)
+    if weak and not any(set(weak) <= set(n) for _, n in problems if n):
+        problems.append((f"the data do not identify {', '.join(weak)}: the objective is flat along "
+                         f"a combination of them (variance inflation > {_diagnose.VIF_LIMIT:.0e})", weak))
+    return problems
 
 
 # --------------------------------------------------------------------------
@@ -297,14 +554,20 @@ class ChinchillaFit:
     objective : float
         Summed Huber loss at the optimum.
     success : bool
-        Whether the fit converged: the L-BFGS-B polish met its tolerance, or the
-        batched L-BFGS converged and the gradient at the optimum is below 1e-6.
+        Whether the numbers can be used: the optimiser converged (every gradient
+        component below :data:`GRADIENT_TOLERANCE` at the optimum), every parameter is finite, ``alpha, beta > 0``, ``E`` is
+        below the lowest observed loss, no term of the law has vanished, and the data
+        identify every parameter (neither ``N`` nor ``D`` constant, ``log N`` and
+        ``log D`` not collinear, no flat direction of the objective).
     message : str
-        How the fit ended (the same words on every machine), or why it is not
-        trustworthy.
+        How the fit ended, in the same words on every machine; when ``success`` is
+        False it starts with ``"failed:"`` and names every reason.
     n_points, n_starts : int
         Number of data points and of initial points tried.
     huber_delta : float
+    unidentified : tuple of str
+        Parameters the data do not pin down (empty for a usable fit); a bootstrap gives
+        them no interval.
     """
 
     E: float
@@ -318,6 +581,7 @@ class ChinchillaFit:
     n_points: int
     n_starts: int
     huber_delta: float
+    unidentified: tuple = ()
 
     @property
     def params(self):
@@ -326,12 +590,30 @@ class ChinchillaFit:
 
     @property
     def a(self):
-        """Exponent of ``N_opt ∝ C**a``: ``beta / (alpha + beta)``."""
+        """Exponent of ``N_opt ∝ C**a``: ``beta / (alpha + beta)`` (NaN unless both are > 0)."""
+        if not (self.alpha > 0 and self.beta > 0 and np.isfinite(self.alpha + self.beta)):
+            return float("nan")
         return laws.compute_optimal_exponents(alpha=self.alpha, beta=self.beta)[0]
 
     def predict(self, N, D):
-        """Predicted loss (nats/token) for parameters ``N`` and tokens ``D``."""
-        return laws.chinchilla_loss(N, D, **self.params)
+        """Predicted loss (nats/token) for parameters ``N`` and tokens ``D``.
+
+        Evaluates the fitted formula whatever the outcome of the fit; check
+        :attr:`success` before trusting it.  Raises ValueError if the parameters are not
+        finite.
+        """
+        if not all(np.isfinite(v) for v in self.params.values()):
+            raise ValueError(f"This fit has non-finite parameters ({self.message}); it cannot predict.")
+        N = as_positive_array("N", N)
+        D = as_positive_array("D", D)
+        try:
+            N, D = np.broadcast_arrays(N, D)
+        except ValueError:
+            raise ValueError(f"`N` (shape {np.shape(N)}) and `D` (shape {np.shape(D)}) do not "
+                             "broadcast; pass one D per N.") from None
+        with np.errstate(over="ignore", under="ignore"):
+            out = self.E + self.A * N ** -self.alpha + self.B * D ** -self.beta
+        return laws._scalar_or_array(out)
 
     def compute_optimal(self, C):
         """``(N_opt, D_opt)`` for FLOP budget ``C``; see :func:`scaling_utils.laws.compute_optimal`."""
@@ -346,12 +628,13 @@ class ChinchillaFit:
         return pd.Series({**self.params, "a": self.a, "objective": self.objective})
 
     def summary(self):
-        """A short, readable text summary."""
+        """A short, readable text summary (whatever the outcome of the fit)."""
         lines = [
             f"Chinchilla fit on {self.n_points} points from {self.n_starts} starts "
             f"(Huber delta = {self.huber_delta:g})",
-            f"  E = {self.E:.4f}   A = {self.A:.2f}   B = {self.B:.2f}",
-            f"  alpha = {self.alpha:.4f}   beta = {self.beta:.4f}   a = beta/(alpha+beta) = {self.a:.4f}",
+            f"  E = {_fixed(self.E, 4)}   A = {_fixed(self.A, 2)}   B = {_fixed(self.B, 2)}",
+            f"  alpha = {_fixed(self.alpha, 4)}   beta = {_fixed(self.beta, 4)}   "
+            f"a = beta/(alpha+beta) = {_fixed(self.a, 4)}",
             f"  objective = {self.objective:.6g}   success = {self.success} ({self.message})",
         ]
         return "\n".join(lines)
@@ -363,20 +646,44 @@ class ChinchillaFit:
         return "<pre>" + self.summary() + "</pre>"
 
     def plot(self, N, D, loss, *, ax=None):
-        """Observed against predicted loss, with the diagonal. Imports matplotlib lazily."""
+        """Observed against predicted loss, with the diagonal. Imports matplotlib lazily.
+
+        A fit that failed is drawn too, labelled as failed; without finite predictions
+        only the observed losses are shown (against their rank).
+        """
         import matplotlib.pyplot as plt
 
-        loss = as_positive_array("loss", loss)
-        pred = np.asarray(self.predict(N, D))
+        loss = as_positive_array("loss", loss).ravel()
         if ax is None:
             _, ax = plt.subplots()
-        ax.scatter(pred, loss, s=12, alpha=0.7, label="training runs")
-        lo, hi = min(pred.min(), loss.min()), max(pred.max(), loss.max())
-        ax.plot([lo, hi], [lo, hi], color="black", lw=1, label="perfect fit")
-        ax.set_xlabel("predicted loss (nats/token)")
+        try:
+            pred = np.asarray(self.predict(N, D), dtype=float).ravel()
+        except ValueError:
+            pred = np.full(loss.shape, np.nan)
+        label = "training runs" if self.success else "training runs (fit failed)"
+        if np.isfinite(pred).all():
+            ax.scatter(pred, loss, s=12, alpha=0.7, label=label)
+            lo, hi = min(pred.min(), loss.min()), max(pred.max(), loss.max())
+            ax.plot([lo, hi], [lo, hi], color="black", lw=1, label="perfect fit")
+            ax.set_xlabel("predicted loss (nats/token)")
+        else:
+            ax.scatter(np.arange(loss.size), np.sort(loss), s=12, alpha=0.7, label=label + ", no predictions")
+            ax.set_xlabel("run (sorted by loss)")
         ax.set_ylabel("observed loss (nats/token)")
         ax.legend()
         return ax
+
+
+def _fixed(value, decimals):
+    """``value`` with ``decimals`` decimals, or 4 significant digits if it is huge or tiny."""
+    value = float(value)
+    if np.isfinite(value) and value != 0 and not 1e-3 <= abs(value) < 1e6:
+        return f"{value:.4g}"
+    return f"{value:.{decimals}f}"
+
+
+#: Share of failed resamples above which a bootstrap's intervals are not trusted.
+MAX_FAILED_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -388,12 +695,19 @@ class ChinchillaBootstrap:
     fit : ChinchillaFit
         The fit on the full data (the point estimate).
     samples : pandas.DataFrame
-        One row per resample: ``E, A, B, alpha, beta, a, converged``.
+        One row per resample: ``E, A, B, alpha, beta, a``, ``converged`` (the refit
+        reached a stationary point), ``success`` (it passed every check of
+        :class:`ChinchillaFit`) and ``failure`` (the first reason it failed; empty for
+        a successful refit).  Intervals use the successful rows only.
     confidence : float
         Level of the percentile intervals (e.g. 0.95).
     n_boot : int
     seed : int or None
         The seed, when one was given, so the reader can rerun it.
+    success : bool
+        Whether the intervals can be used: the full-data fit succeeded and at most
+        :data:`MAX_FAILED_SHARE` of the resamples failed.
+    message : str
     """
 
     fit: ChinchillaFit
@@ -401,62 +715,100 @@ class ChinchillaBootstrap:
     confidence: float
     n_boot: int
     seed: int | None
+    success: bool = True
+    message: str = ""
+
+    _QUANTITIES = ("E", "A", "B", "alpha", "beta", "a")
+
+    def _good(self):
+        return self.samples[self.samples["success"]]
 
     def interval(self, name):
-        """Percentile interval ``(lo, hi)`` of a column of :attr:`samples`."""
-        if name not in self.samples.columns or name == "converged":
-            known = [c for c in self.samples.columns if c != "converged"]
-            raise ValueError(f"Unknown quantity {name!r}; choose one of {known}.")
-        tail = 100 * (1 - self.confidence) / 2
-        lo, hi = np.percentile(self.samples[name].to_numpy(), [tail, 100 - tail])
-        return float(lo), float(hi)
+        """Percentile interval of a quantity over the successful resamples.
+
+        Returns a :class:`BootstrapInterval`: it unpacks as ``lo, hi`` and prints each end
+        to its Monte-Carlo precision.  It is ``(nan, nan)`` for a parameter the full data
+        do not identify, and when fewer than 20 resamples succeeded.
+        """
+        check_choice("name", name, self._QUANTITIES)
+        blocked = set(self.fit.unidentified)
+        if blocked & {"alpha", "beta"}:
+            blocked.add("a")  # a = beta / (alpha + beta)
+        if name in blocked:
+            return BootstrapInterval(np.nan, np.nan, confidence=self.confidence,
+                                     reason=f"{name} is not identified by the data")
+        return percentile_interval(self._good()[name].to_numpy(), self.confidence)
 
     def table(self):
-        """Estimate, bootstrap standard error and percentile interval of each quantity."""
+        """Estimate, bootstrap standard error and percentile interval of each quantity.
+
+        Columns ``estimate, se, lower, upper, lower_mc_se, upper_mc_se``; the last two are
+        the Monte-Carlo standard errors of the interval ends.
+        """
         rows = {}
         point = self.fit.to_series()
-        for name in ("E", "A", "B", "alpha", "beta", "a"):
-            lo, hi = self.interval(name)
+        good = self._good()
+        for name in self._QUANTITIES:
+            iv = self.interval(name)
             rows[name] = {
                 "estimate": point[name],
-                "se": float(self.samples[name].std(ddof=1)),
-                "lower": lo,
-                "upper": hi,
+                "se": float(good[name].std(ddof=1)) if iv.defined else np.nan,
+                "lower": iv.lower,
+                "upper": iv.upper,
+                "lower_mc_se": iv.lower_error,
+                "upper_mc_se": iv.upper_error,
             }
         return pd.DataFrame(rows).T
 
     def derived(self, C):
         """Bootstrap samples of ``N_opt``, ``D_opt`` and tokens per parameter at FLOP budget ``C``.
 
-        Returns a DataFrame with one row per resample.
+        Returns a DataFrame with one row per successful resample.
         """
         C = check_positive_scalar("C", C)
-        s = self.samples
+        s = self._good()
         alpha, beta = s["alpha"].to_numpy(), s["beta"].to_numpy()
         N_opt, D_opt = laws._optimal_allocation(C, s["A"].to_numpy(), s["B"].to_numpy(), alpha, beta)
         return pd.DataFrame({"N_opt": N_opt, "D_opt": D_opt, "tokens_per_parameter": D_opt / N_opt})
 
     def derived_interval(self, C, name="tokens_per_parameter"):
-        """Percentile interval of a derived quantity (``N_opt``, ``D_opt``, ``tokens_per_parameter``) at ``C``."""
+        """Percentile interval (a :class:`BootstrapInterval`) of ``N_opt``, ``D_opt`` or
+        ``tokens_per_parameter`` at ``C``."""
+        check_choice("name", name, ("N_opt", "D_opt", "tokens_per_parameter"))
         values = self.derived(C)
-        if name not in values.columns:
-            raise ValueError(f"Unknown derived quantity {name!r}; choose one of {list(values.columns)}.")
-        tail = 100 * (1 - self.confidence) / 2
-        lo, hi = np.percentile(values[name].to_numpy(), [tail, 100 - tail])
-        return float(lo), float(hi)
+        if {"A", "B", "alpha", "beta"} & set(self.fit.unidentified):
+            return BootstrapInterval(np.nan, np.nan, confidence=self.confidence,
+                                     reason="the exponents are not identified by the data")
+        return percentile_interval(values[name].to_numpy(), self.confidence)
 
     @property
     def converged_fraction(self):
-        """Share of resamples whose refit converged."""
+        """Share of resamples whose refit reached a stationary point."""
         return float(self.samples["converged"].mean())
+
+    @property
+    def failed_fraction(self):
+        """Share of resamples whose refit failed a check (and is left out of the intervals)."""
+        return float(1.0 - self.samples["success"].mean())
+
+    def failures(self):
+        """Number of failed resamples by reason (a :class:`pandas.Series`)."""
+        f = self.samples.loc[~self.samples["success"], "failure"]
+        return f.value_counts().sort_index()
 
     def summary(self):
         pct = round(100 * self.confidence)
         t = self.table()
         lines = [f"Bootstrap of the Chinchilla fit: {self.n_boot} resamples (seed {self.seed}), "
-                 f"{pct}% percentile intervals, {100 * self.converged_fraction:.1f}% converged"]
+                 f"{pct}% percentile intervals (ends to their Monte-Carlo precision)",
+                 f"  {100 * self.failed_fraction:.1f}% of the refits failed"
+                 + (" (" + ", ".join(f"{k}: {v}" for k, v in self.failures().items()) + ")"
+                    if self.failed_fraction else "")]
         for name, row in t.iterrows():
-            lines.append(f"  {name:>5} = {row['estimate']:10.4g}  [{row['lower']:.4g}, {row['upper']:.4g}]  SE {row['se']:.3g}")
+            iv = self.interval(name)
+            text = f"[{iv.text(', ')}]  SE {row['se']:.3g}" if iv.defined else f"no interval ({iv.reason})"
+            lines.append(f"  {name:>5} = {_fixed(row['estimate'], 4):>10}  {text}")
+        lines.append(f"  success = {self.success} ({self.message})")
         return "\n".join(lines)
 
     def __str__(self):
@@ -466,14 +818,21 @@ class ChinchillaBootstrap:
         return "<pre>" + self.summary() + "</pre>"
 
     def plot(self, name="a", *, ax=None):
-        """Histogram of the bootstrap distribution of one quantity."""
+        """Histogram of the bootstrap distribution of one quantity (successful refits)."""
         import matplotlib.pyplot as plt
 
-        lo, hi = self.interval(name)
+        iv = self.interval(name)
+        values = self._good()[name].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
         if ax is None:
             _, ax = plt.subplots()
-        ax.hist(self.samples[name], bins=50, alpha=0.8)
-        ax.axvspan(lo, hi, alpha=0.15, color="grey", label=f"{round(100 * self.confidence)}% interval")
+        if values.size:
+            ax.hist(values, bins=50, alpha=0.8)
+        if iv.defined:
+            ax.axvspan(iv.lower, iv.upper, alpha=0.15, color="grey",
+                       label=f"{round(100 * self.confidence)}% interval")
+        else:
+            ax.plot([], [], " ", label=f"no interval: {iv.reason}")
         ax.set_xlabel(name)
         ax.set_ylabel("resamples")
         ax.legend()
@@ -494,6 +853,10 @@ class PowerLawFit:
         In log space.
     n_points : int
     confidence : float
+    success : bool
+        False (with NaN numbers) when the data cannot identify the line: a single
+        distinct ``x``, or flat ``y``.
+    message : str
     """
 
     exponent: float
@@ -507,7 +870,9 @@ class PowerLawFit:
     message: str = "closed-form least squares"
 
     def predict(self, x):
-        """``coefficient * x**exponent`` for positive ``x``."""
+        """``coefficient * x**exponent`` for positive ``x`` (ValueError if the fit failed)."""
+        if not self.success:
+            raise ValueError(f"This power-law fit failed ({self.message}); it has no predictions.")
         x = as_positive_array("x", x)
         return laws._scalar_or_array(self.coefficient * x**self.exponent)
 
@@ -519,7 +884,7 @@ class PowerLawFit:
             f"Power law y = k x^s on {self.n_points} points (log-log least squares)\n"
             f"  s = {self.exponent:.4f}  [{lo:.4f}, {hi:.4f}] ({pct}%)\n"
             f"  k = {self.coefficient:.4g}  [{clo:.4g}, {chi:.4g}]\n"
-            f"  R^2 (log space) = {self.r_squared:.4f}"
+            f"  R^2 (log space) = {self.r_squared:.4f}   success = {self.success} ({self.message})"
         )
 
     def __str__(self):
@@ -533,6 +898,10 @@ class PowerLawFit:
         from . import plotting
 
         x = as_positive_array("x", x)
+        if not self.success:  # the data alone, labelled
+            ax = plotting.plot_fit(x, y, ax=ax, data_label="data (power-law fit failed)")
+            ax.legend()
+            return ax
         grid = np.geomspace(x.min(), x.max(), 100)
         ax = plotting.plot_fit(x, y, curve_x=grid, curve_y=self.predict(grid), ax=ax,
                                data_label="data", label=f"fit, slope {self.exponent:.3f}")
@@ -547,6 +916,29 @@ def _theta_to_params(theta):
     a, b, e, alpha, beta = theta
     return {"E": float(np.exp(e)), "A": float(np.exp(a)), "B": float(np.exp(b)),
             "alpha": float(alpha), "beta": float(beta)}
+
+
+_STOP_REASONS = {
+    LBFGS_GRADIENT: "its gradient tolerance was met",
+    LBFGS_FTOL: "it stopped on its f-tolerance",
+    LBFGS_LINE_SEARCH: "its line search failed",
+    LBFGS_MAXITER: "it hit the iteration limit",
+}
+
+
+def _check_init_grid(init_grid):
+    if init_grid is None:
+        return hoffmann_grid()
+    try:
+        grid = np.atleast_2d(np.asarray(init_grid, dtype=float))
+    except (TypeError, ValueError, OverflowError):
+        grid = np.empty((0, 0))
+    if grid.ndim != 2 or grid.shape[0] == 0 or grid.shape[1] != _N_PARAMS or not np.isfinite(grid).all():
+        raise ValueError(
+            "`init_grid` must be a finite array of shape (k, 5) with columns "
+            "(log A, log B, log E, alpha, beta); omit it to use Hoffmann's 4,500-point grid."
+        )
+    return grid
 
 
 def fit_chinchilla(
@@ -573,16 +965,24 @@ def fit_chinchilla(
     maxiter : int, default 1000
         Iteration limit of the batched L-BFGS.
     polish : bool, default True
-        Finish the best start with SciPy's L-BFGS-B (analytic gradient).
+        Finish the best start with SciPy's L-BFGS-B (analytic gradient) and then Newton
+        steps on the exact Hessian, so that the optimum is the same on every machine.
 
     Returns
     -------
     ChinchillaFit
+        ``success`` is False, with every reason in ``message``, when the numbers cannot be
+        used: not converged, non-finite, ``alpha`` or ``beta`` not positive, ``E`` not
+        below the lowest loss, a term of the law vanished, or the data do not identify a
+        parameter (``N`` or ``D`` constant, ``log N`` and ``log D`` collinear, flat losses,
+        or a flat direction of the objective); ``unidentified`` names those parameters.
 
     Raises
     ------
     ValueError
         On NaN/inf, non-positive values, mismatched lengths or fewer than 6 points.
+    TypeError
+        If ``polish`` is not a bool.
 
     Notes
     -----
@@ -591,53 +991,53 @@ def fit_chinchilla(
     """
     logN, logD, logL = _prepare(N, D, loss)
     delta = check_positive_scalar("huber_delta", huber_delta)
-    maxiter = check_positive_int("maxiter", maxiter)
-    try:
-        grid = hoffmann_grid() if init_grid is None else np.atleast_2d(np.asarray(init_grid, dtype=float))
-    except (TypeError, ValueError):
-        grid = np.empty((0, 0))
-    if grid.ndim != 2 or grid.shape[0] == 0 or grid.shape[1] != _N_PARAMS or not np.isfinite(grid).all():
-        raise ValueError(
-            "`init_grid` must be a finite array of shape (k, 5) with columns "
-            "(log A, log B, log E, alpha, beta); omit it to use Hoffmann's 4,500-point grid."
-        )
+    maxiter = check_positive_int("maxiter", maxiter, maximum=10**7)
+    polish = check_bool("polish", polish)
+    grid = _check_init_grid(init_grid)
 
     with _BatchEvaluator(logN, logD, logL, delta) as fg:
-        x, f, converged, _ = _batched_lbfgs(grid, fg, maxiter=maxiter)
-    f = np.where(np.isfinite(f), f, np.inf)
-    best = int(np.argmin(f))
-    theta, objective = x[best], float(f[best])
-    success = bool(converged[best])
-    message = "batched L-BFGS converged" if success else "batched L-BFGS hit the iteration limit"
-    if polish:
-        def scalar_fg(t):
-            fv, gv = _objective_and_grad(t[None, :], logN, logD, logL, delta)
-            return float(fv[0]), gv[0]
+        x, f, status, _ = _batched_lbfgs(grid, fg, maxiter=maxiter)
+        f = np.where(np.isfinite(f), f, np.inf)
+        best = int(np.argmin(f))
+        theta, objective, stop = x[best], float(f[best]), int(status[best])
+        how = "batched L-BFGS"
+        if polish and np.isfinite(objective):
+            def scalar_fg(t):
+                fv, gv = fg(t[None, :], np.zeros(1, dtype=int))
+                return float(fv[0]), gv[0]
 
-        res = optimize.minimize(scalar_fg, theta, jac=True, method="L-BFGS-B",
-                                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-12})
-        if res.fun <= objective:
-            theta, objective = res.x, float(res.fun)
-        # At an optimum, whether L-BFGS-B stops on its f-tolerance ("CONVERGENCE") or on a
-        # line search that cannot improve ("ABNORMAL") depends on the last bits of the
-        # arithmetic, which differ between CPUs (AVX2 vs AVX-512 kernels in NumPy and
-        # OpenBLAS).  So the message states the outcome, not SciPy's wording, and the
-        # printed summary is the same on every machine.
-        grad_small = np.max(np.abs(scalar_fg(theta)[1])) < 1e-6
-        success = bool(res.success or (success and grad_small))
-        if success:
-            message = ("converged; polished with L-BFGS-B, max |gradient| "
-                       + ("< 1e-6" if grad_small else ">= 1e-6 (its f-tolerance was met)"))
-        else:
-            message = f"not converged; L-BFGS-B polish: {res.message}"
+            res = optimize.minimize(scalar_fg, theta, jac=True, method="L-BFGS-B",
+                                    options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-12})
+            if np.isfinite(res.fun) and res.fun <= objective:
+                theta, objective = res.x, float(res.fun)
+            x1, f1, _ = _newton_polish(theta[None, :], fg.with_hessian)
+            theta, objective = x1[0], float(f1[0])
+            how = "batched L-BFGS, polished with L-BFGS-B and Newton steps"
+        grad = fg(theta[None, :], np.zeros(1, dtype=int))[1][0] if np.isfinite(objective) else np.full(5, np.nan)
+    # Convergence is judged by the gradient at the optimum, not by how the optimiser
+    # stopped: which stopping rule fires first depends on the last bits of the arithmetic
+    # (and so on the CPU), the size of the gradient at the end does not.
+    grad_max = float(np.max(np.abs(grad)))
+    converged = grad_max <= GRADIENT_TOLERANCE
+    problems = [] if converged else [
+        (f"not converged: max |gradient| = {grad_max:.2g} > 1e-6 "
+         f"({how}; {_STOP_REASONS[stop]})", ())]
+    problems += _fit_problems(theta, logN, logD, logL)
+    success = not problems
+    if success:
+        message = f"converged; {how}, max |gradient| < 1e-6"
+    else:
+        message = _diagnose.join_reasons([p for p, _ in problems])
+    unidentified = tuple(name for name in PARAM_NAMES if any(name in names for _, names in problems))
     return ChinchillaFit(
         **_theta_to_params(theta),
         objective=objective,
         success=success,
-        message=str(message),
+        message=message,
         n_points=logN.size,
         n_starts=grid.shape[0],
         huber_delta=delta,
+        unidentified=unidentified,
     )
 
 
@@ -656,7 +1056,13 @@ def bootstrap_chinchilla(
     """Percentile bootstrap for the Chinchilla fit: resample runs, refit, repeat.
 
     Each resample draws ``len(N)`` runs with replacement and refits from the
-    full-data optimum (all resamples in one batched L-BFGS).
+    full-data optimum (all resamples in one batched L-BFGS, then Newton steps to the
+    exact optimum of each).  Every refit is checked like :func:`fit_chinchilla`'s
+    result (stationary, finite, positive exponents, floor below the lowest loss of the
+    resample, no vanished term, every parameter identified by the resample); the refits
+    that fail are left out of the intervals and counted.  The runs are put in a
+    canonical order (by ``N``, then ``D``, then loss) before resampling, so the result
+    does not depend on the order in which they were passed.
 
     Parameters
     ----------
@@ -676,41 +1082,66 @@ def bootstrap_chinchilla(
     Returns
     -------
     ChinchillaBootstrap
+        ``success`` is False when the full-data fit failed or more than
+        :data:`MAX_FAILED_SHARE` of the refits failed.  Parameters the full data do not
+        identify get no interval (never a zero-width one).
 
     Notes
     -----
     Besiroglu et al. (2024), Sec. 3 (4,000 resamples). Chapter: *Power laws*.
     """
     logN, logD, logL = _prepare(N, D, loss)
-    n_boot = check_positive_int("n_boot", n_boot, minimum=2)
-    maxiter = check_positive_int("maxiter", maxiter)
+    n_boot = check_positive_int("n_boot", n_boot, minimum=2, maximum=10**6)
+    maxiter = check_positive_int("maxiter", maxiter, maximum=10**7)
     confidence = check_probability("confidence", confidence)
     delta = check_positive_scalar("huber_delta", huber_delta)
-    seed = int(rng) if isinstance(rng, (int, np.integer)) else None
     if isinstance(rng, bool) or not isinstance(rng, (int, np.integer, np.random.Generator)):
-        raise ValueError("`rng` must be an integer seed or a numpy.random.Generator, e.g. rng=42.")
+        raise ArgumentTypeError("`rng` must be an integer seed or a numpy.random.Generator, e.g. rng=42.")
+    seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+    if seed is not None and seed < 0:
+        raise ValueError(f"`rng` must be a non-negative integer seed, got {seed}.")
     gen = np.random.default_rng(rng)
     if fit is None:
         fit = fit_chinchilla(np.exp(logN), np.exp(logD), np.exp(logL), huber_delta=delta)
     elif not isinstance(fit, ChinchillaFit):
-        raise ValueError("`fit` must be a ChinchillaFit from fit_chinchilla, or omitted.")
+        raise ArgumentTypeError("`fit` must be a ChinchillaFit from fit_chinchilla, or omitted.")
+    order = np.lexsort((logL, logD, logN))
+    logN, logD, logL = logN[order], logD[order], logL[order]
     n = logN.size
     idx = gen.integers(0, n, size=(n_boot, n))
     weights = np.zeros((n_boot, n))
     np.add.at(weights, (np.repeat(np.arange(n_boot), n), idx.ravel()), 1.0)
     theta_hat = np.array([np.log(fit.A), np.log(fit.B), np.log(fit.E), fit.alpha, fit.beta])
+    if not np.isfinite(theta_hat).all():
+        raise ValueError(f"`fit` has non-finite parameters ({fit.message}); there is nothing to bootstrap.")
 
     with _BatchEvaluator(logN, logD, logL, delta, weights) as fg:
-        x, _, converged, _ = _batched_lbfgs(
+        x, _, _, _ = _batched_lbfgs(
             np.tile(theta_hat, (n_boot, 1)), fg, maxiter=maxiter, gtol=1e-9, ftol=1e-12
         )
+        x, f, g = _newton_polish(x, fg.with_hessian)
+    converged = np.isfinite(f) & (np.max(np.abs(g), axis=1) <= GRADIENT_TOLERANCE)
+    failed, reason = _failed_resamples(_chinchilla_checks(x, logN, logD, logL, weights), converged)
     samples = pd.DataFrame({
         "E": np.exp(x[:, 2]), "A": np.exp(x[:, 0]), "B": np.exp(x[:, 1]),
         "alpha": x[:, 3], "beta": x[:, 4],
     })
-    samples["a"] = samples["beta"] / (samples["alpha"] + samples["beta"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        samples["a"] = samples["beta"] / (samples["alpha"] + samples["beta"])
     samples["converged"] = converged
-    return ChinchillaBootstrap(fit=fit, samples=samples, confidence=confidence, n_boot=n_boot, seed=seed)
+    samples["success"] = ~failed
+    samples["failure"] = reason.astype(str)
+    share = float(failed.mean())
+    if not fit.success:
+        success, message = False, f"the full-data fit failed ({fit.message})"
+    elif share > MAX_FAILED_SHARE:
+        success, message = False, (f"{100 * share:.1f}% of the refits failed (more than "
+                                   f"{100 * MAX_FAILED_SHARE:g}%): the intervals describe only the "
+                                   "resamples that could be fitted")
+    else:
+        success, message = True, "the full-data fit succeeded and the intervals use every successful refit"
+    return ChinchillaBootstrap(fit=fit, samples=samples, confidence=confidence, n_boot=n_boot,
+                               seed=seed, success=success, message=message)
 
 
 def fit_power_law(x, y, *, confidence=0.95):
@@ -733,24 +1164,37 @@ def fit_power_law(x, y, *, confidence=0.95):
     (2020) Figs. 1 and Hoffmann et al. (2022) Approaches 1-2 exponents.
     Chapter: *Power laws* ("why fit in log space").
     """
-    x = as_positive_array("x", x).ravel()
-    y = as_positive_array("y", y).ravel()
+    x = as_positive_array("x", x, ndim=1)
+    y = as_positive_array("y", y, ndim=1)
     n = check_same_length(x=x, y=y)
     check_enough_points(n, 2, "A power law y = k x^s")
     confidence = check_probability("confidence", confidence)
     lx, ly = np.log(x), np.log(y)
+    reasons = []
     if np.ptp(lx) == 0:
-        raise ValueError("`x` has a single distinct value; a slope needs at least two different x.")
+        reasons.append(f"every value of `x` is {x[0]:.6g}: a slope needs at least two different x")
+    flat = _diagnose.flat_values_message("y", y)
+    if flat:
+        reasons.append(flat)
+    if reasons:
+        nan = float("nan")
+        return PowerLawFit(exponent=nan, coefficient=nan, exponent_interval=(nan, nan),
+                           coefficient_interval=(nan, nan), r_squared=nan, n_points=n,
+                           confidence=confidence, success=False,
+                           message=_diagnose.join_reasons(reasons))
     res = stats.linregress(lx, ly)
     tq = stats.t.ppf(0.5 + confidence / 2, n - 2)
     s_lo, s_hi = res.slope - tq * res.stderr, res.slope + tq * res.stderr
     i_lo, i_hi = res.intercept - tq * res.intercept_stderr, res.intercept + tq * res.intercept_stderr
-    return PowerLawFit(
-        exponent=float(res.slope),
-        coefficient=float(np.exp(res.intercept)),
-        exponent_interval=(float(s_lo), float(s_hi)),
-        coefficient_interval=(float(np.exp(i_lo)), float(np.exp(i_hi))),
-        r_squared=float(res.rvalue**2),
-        n_points=n,
-        confidence=confidence,
-    )
+    with np.errstate(over="ignore"):
+        values = dict(
+            exponent=float(res.slope),
+            coefficient=float(np.exp(res.intercept)),
+            exponent_interval=(float(s_lo), float(s_hi)),
+            coefficient_interval=(float(np.exp(i_lo)), float(np.exp(i_hi))),
+            r_squared=float(res.rvalue**2),
+        )
+    finite = all(np.isfinite(v).all() for v in values.values())
+    return PowerLawFit(**values, n_points=n, confidence=confidence, success=finite,
+                       message="closed-form least squares" if finite else
+                       "failed: the least-squares line overflows (|log k| too large for a float)")

@@ -25,12 +25,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import _diagnose
 from . import fit as _fit
 from ._validate import (
+    ArgumentTypeError,
     as_float_array,
+    check_broadcastable,
+    check_choice,
     check_enough_points,
+    check_positive_int,
     check_probability,
     check_same_length,
+    check_string,
+    check_string_list,
 )
 
 __all__ = [
@@ -46,6 +53,7 @@ __all__ = [
     "GroupScalingFits",
     "linear_classifier_error",
     "logistic_population_limit",
+    "PopulationLimit",
 ]
 
 #: Binomial interval methods understood by :func:`binomial_interval`.
@@ -91,19 +99,13 @@ def _counts(errors, n):
 
 
 def _check_method(method):
-    if method not in INTERVAL_METHODS:
-        raise ValueError(
-            f"`method` must be one of {INTERVAL_METHODS}, got {method!r}."
-        )
-    return method
+    return check_choice("method", method, INTERVAL_METHODS)
 
 
 def _check_labels(name, labels, size):
     if labels is None:
         return [f"group {i}" for i in range(size)]
-    if isinstance(labels, str):
-        raise ValueError(f"`{name}` must be a list of group names, not one string {labels!r}.")
-    labels = [str(g) for g in labels]
+    labels = [str(g) for g in check_string_list(name, labels, what="group names")]
     if len(labels) != size:
         raise ValueError(
             f"Mismatched lengths: `{name}` has {len(labels)} names but there are {size} "
@@ -226,9 +228,7 @@ def count_group_errors(y_true, y_pred, group, *, groups=None):
     if groups is None:
         groups = present
     else:
-        if isinstance(groups, str):
-            raise ValueError(f"`groups` must be a list of group labels, not one string {groups!r}.")
-        groups = list(groups)
+        groups = check_string_list("groups", groups, what="group labels")
         unknown = sorted(set(present) - set(groups), key=str)
         if unknown:
             raise ValueError(
@@ -385,6 +385,8 @@ def error_disparity(errors, n, *, groups=None, method="wilson", confidence=0.95)
     ``worst_lo / best_hi`` instead of pretending to a number.
     """
     errors, n = _counts(errors, n)
+    method = _check_method(method)
+    confidence = check_probability("confidence", confidence)
     if errors.size < 2:
         raise ValueError(
             f"`errors` has {errors.size} group; a disparity needs at least 2 groups."
@@ -445,17 +447,32 @@ def stereoset_icat(lms, ss):
         if ((arr < 0) | (arr > 100)).any():
             raise ValueError(f"`{name}` must be a percentage between 0 and 100, got {arr}.")
     if lms.shape != ss.shape and lms.size != 1 and ss.size != 1:
-        check_same_length(lms=lms.ravel(), ss=ss.ravel())
+        if lms.ndim == ss.ndim == 1:
+            check_same_length(lms=lms, ss=ss)
+        check_broadcastable(lms=lms, ss=ss)
     icat = lms * np.minimum(ss, 100.0 - ss) / 50.0
     return float(icat) if icat.ndim == 0 else icat
 
 
 # --------------------------------------------------------------------------- repeats
 def _check_columns(frame, **columns):
+    """Check that ``frame`` is a DataFrame and that each keyword names its column(s).
+
+    A value is one column name (a string) or, for ``by``, a list of them; anything else
+    (None, a number, a dict, an array) raises ArgumentTypeError naming the keyword.
+    """
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}.")
+        raise ArgumentTypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}.")
     for argname, column in columns.items():
         cols = column if isinstance(column, list) else [column]
+        if not cols:
+            raise ValueError(f"`{argname}` is empty; name at least one column of `frame`.")
+        bad = [c for c in cols if not isinstance(c, str)]
+        if bad:
+            raise ArgumentTypeError(
+                f"`{argname}` must be a column name (a str){' or a list of them' if isinstance(column, list) else ''}, "
+                f"got {type(bad[0]).__name__} {bad[0]!r:.40}; its columns are {list(frame.columns)}."
+            )
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(
@@ -494,9 +511,14 @@ def summarize_repeats(frame, *, by, value, confidence=0.95):
     Chapter: *Does scale fix bias?*: every number from the representation experiment is
     reported as a mean over seeds with this interval, never as a single run.
     """
+    if not isinstance(by, (str, list, tuple)):
+        raise ArgumentTypeError(
+            f"`by` must be a column name or a list of them, got {type(by).__name__} {by!r:.40}."
+        )
     by = [by] if isinstance(by, str) else list(by)
+    check_string("value", value, what="a column name (a str)")
     _check_columns(frame, by=by, value=value)
-    as_float_array(value, frame[value])
+    as_float_array(f"frame[{value!r}]", frame[value])
     confidence = check_probability("confidence", confidence)
     grouped = frame.groupby(by, sort=True)[value]
     out = grouped.agg(repeats="count", mean="mean", sd="std").reset_index()
@@ -525,6 +547,10 @@ class GroupScalingFits:
     x, y, group : str
         Column names used.
     confidence : float
+    success : bool
+        Whether every group's fit succeeded.
+    message : str
+        Names the groups whose fit failed, and why.
     """
 
     fits: dict = field(repr=False)
@@ -532,6 +558,8 @@ class GroupScalingFits:
     y: str
     group: str
     confidence: float
+    success: bool = True
+    message: str = "every group's fit succeeded"
 
     def table(self):
         """One row per group: exponent and coefficient with intervals, R², points."""
@@ -553,7 +581,8 @@ class GroupScalingFits:
     def summary(self):
         """Each group's fit in one line: exponent and coefficient with intervals."""
         pct = round(100 * self.confidence)
-        lines = [f"Per-group power laws {self.y} = k * {self.x}^s ({pct}% t intervals)"]
+        lines = [f"Per-group power laws {self.y} = k * {self.x}^s ({pct}% t intervals); "
+                 f"success = {self.success} ({self.message})"]
         for name, f in self.fits.items():
             lo, hi = f.exponent_interval
             clo, chi = f.coefficient_interval
@@ -572,8 +601,7 @@ class GroupScalingFits:
 
     def predict(self, group, x):
         """Fitted ``y`` of ``group`` at ``x``."""
-        if group not in self.fits:
-            raise ValueError(f"`group` {group!r} is not one of {list(self.fits)}.")
+        check_choice("group", group, tuple(self.fits))
         return self.fits[group].predict(x)
 
     def plot(self, frame, *, ax=None):
@@ -581,7 +609,11 @@ class GroupScalingFits:
         from . import plotting
 
         for name, f in self.fits.items():
-            rows = frame[frame[self.group] == name]
+            rows = frame[frame[self.group].astype(str) == name]
+            if not f.success:  # the group's data alone, labelled
+                ax = plotting.plot_fit(rows[self.x], rows[self.y], ax=ax,
+                                       data_label=f"{name} (fit failed)")
+                continue
             grid = np.geomspace(rows[self.x].min(), rows[self.x].max(), 50)
             ax = plotting.plot_fit(rows[self.x], rows[self.y], curve_x=grid,
                                    curve_y=f.predict(grid), ax=ax, data_label=str(name),
@@ -610,13 +642,15 @@ def fit_group_power_laws(frame, *, x, y, group, groups=None, confidence=0.95):
     Returns
     -------
     GroupScalingFits
+        ``success`` is False (naming the groups) when a group's fit fails, e.g. a single
+        distinct ``x`` or flat ``y`` in that group.
 
     Raises
     ------
     ValueError
-        Missing columns, NaN/infinite or non-positive ``x`` or ``y`` (a power law lives
-        on positive numbers), unknown group names, or a group with fewer than 3 rows or a
-        single distinct ``x``.
+        An empty frame, missing columns, NaN/infinite or non-positive ``x`` or ``y`` (a
+        power law lives on positive numbers), unknown group names, or a group with fewer
+        than 3 rows.
 
     Notes
     -----
@@ -627,13 +661,13 @@ def fit_group_power_laws(frame, *, x, y, group, groups=None, confidence=0.95):
     chapter *Does scale fix bias?*
     """
     _check_columns(frame, x=x, y=y, group=group)
+    if len(frame) == 0:
+        raise ValueError("`frame` has no rows; pass one row per run and group.")
     present = sorted(frame[group].astype(str).unique())
     if groups is None:
         groups = present
     else:
-        if isinstance(groups, str):
-            raise ValueError(f"`groups` must be a list of group names, not one string {groups!r}.")
-        groups = [str(g) for g in groups]
+        groups = [str(g) for g in check_string_list("groups", groups, what="group names")]
         unknown = [g for g in groups if g not in present]
         if unknown:
             raise ValueError(
@@ -656,7 +690,12 @@ def fit_group_power_laws(frame, *, x, y, group, groups=None, confidence=0.95):
                     "excess over a floor that stays positive)."
                 )
         fits[name] = _fit.fit_power_law(xs, ys, confidence=confidence)
-    return GroupScalingFits(fits=fits, x=x, y=y, group=group, confidence=confidence)
+    failed = {name: f.message for name, f in fits.items() if not f.success}
+    message = ("every group's fit succeeded" if not failed else
+               _diagnose.join_reasons([f"group {name!r}: {msg.removeprefix('failed: ')}"
+                                       for name, msg in failed.items()]))
+    return GroupScalingFits(fits=fits, x=x, y=y, group=group, confidence=confidence,
+                            success=not failed, message=message)
 
 
 # --------------------------------------------------------------------------- Gaussian classes
@@ -727,8 +766,9 @@ def logistic_population_limit(means, weights, *, n_nodes=60):
 
     Returns
     -------
-    w : numpy.ndarray, shape (d,)
-    b : float
+    PopulationLimit
+        ``w`` (shape (d,)) and ``b``, with ``success`` and a message; it unpacks as
+        ``w, b = logistic_population_limit(...)``.
 
     Notes
     -----
@@ -750,8 +790,7 @@ def logistic_population_limit(means, weights, *, n_nodes=60):
     check_same_length(means=means, weights=weights)
     if (weights <= 0).any():
         raise ValueError(f"`weights` must be > 0 (group shares), got {weights}; drop empty groups.")
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes < 2:
-        raise ValueError(f"`n_nodes` must be an integer >= 2, got {n_nodes!r}.")
+    n_nodes = check_positive_int("n_nodes", n_nodes, minimum=2, maximum=1000)
     weights = weights / weights.sum()
     t, h = np.polynomial.hermite.hermgauss(int(n_nodes))
     z, pz = np.sqrt(2.0) * t, h / np.sqrt(np.pi)
@@ -768,4 +807,56 @@ def logistic_population_limit(means, weights, *, n_nodes=60):
 
     start = np.append(weights @ means, 0.0)
     res = optimize.minimize(loss, start, method="BFGS", options={"gtol": 1e-10})
-    return res.x[:-1], float(res.x[-1])
+    # BFGS often ends on "precision loss" at the optimum; judge by the gradient there.
+    grad = optimize.approx_fprime(res.x, loss, 1e-7)
+    grad_max = float(np.max(np.abs(grad)))
+    reasons = []
+    if not np.isfinite(res.x).all() or not np.isfinite(res.fun):
+        reasons.append("the optimum is not finite")
+    elif grad_max > 1e-6:
+        reasons.append(f"not converged: max |gradient| = {grad_max:.2g} > 1e-6")
+    elif not np.any(res.x[:-1] != 0):
+        reasons.append("the weights are all zero: the classes are not separated")
+    message = "converged (max |gradient| <= 1e-6)" if not reasons else _diagnose.join_reasons(reasons)
+    return PopulationLimit(w=res.x[:-1].copy(), b=float(res.x[-1]), objective=float(res.fun),
+                           success=not reasons, message=message)
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationLimit:
+    """Result of :func:`logistic_population_limit`: the infinite-data linear model.
+
+    Unpacks as ``w, b``.
+
+    Attributes
+    ----------
+    w : numpy.ndarray
+        Weights.
+    b : float
+        Intercept.
+    objective : float
+        Expected logistic loss at the optimum (nats).
+    success : bool
+        Whether the minimiser converged to a finite, non-degenerate optimum.
+    message : str
+    """
+
+    w: np.ndarray
+    b: float
+    objective: float
+    success: bool
+    message: str
+
+    def __iter__(self):
+        return iter((self.w, self.b))
+
+    def summary(self):
+        return (f"Infinite-data logistic regression: w = {np.array2string(self.w, precision=4)}, "
+                f"b = {self.b:.4g}, expected loss {self.objective:.4g} nats; "
+                f"success = {self.success} ({self.message})")
+
+    def __str__(self):
+        return self.summary()
+
+    def _repr_html_(self):
+        return "<pre>" + self.summary() + "</pre>"

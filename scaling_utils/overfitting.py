@@ -23,14 +23,20 @@ passed explicitly, and validates its input like the rest of ``scaling_utils``.
 from __future__ import annotations
 
 import contextlib
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._validate import (
+    MAX_COUNT,
+    ArgumentTypeError,
     as_float_array,
+    check_bool,
     check_enough_points,
+    check_finite_result,
     check_positive_int,
     check_positive_scalar,
     check_probability,
@@ -66,21 +72,55 @@ def _single_threaded_blas():
 
 
 
+#: Largest weight matrix or one-hot table (elements) the double-descent functions build:
+#: 2**30 float64 numbers are 8 GB.
+_MAX_ELEMENTS = 2**30
+
+#: Most tokens :func:`repetition_experiment` samples over all seeds (about 40 bytes each).
+_MAX_TOKENS = 2**27
+
+#: Largest number of checkpoints of :func:`repetition_experiment`'s fresh runs.
+_MAX_EVAL = 10**6
+
+
+def _clip(value, width=40) -> str:
+    """``repr(value)``, shortened for error messages (a 400-digit integer, a long array)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _check_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise ValueError(
-            f"`rng` must be a non-negative int seed or a numpy.random.Generator, got {rng!r}; "
-            "e.g. rng=0 or rng=np.random.default_rng(0)."
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
+        raise ArgumentTypeError(
+            f"`rng` must be a non-negative int seed or a numpy.random.Generator, got "
+            f"{type(rng).__name__} {_clip(rng)}; e.g. rng=0 or rng=np.random.default_rng(0)."
         )
+    if rng < 0:
+        raise ValueError(f"`rng` must be a non-negative int seed, got {_clip(rng)}.")
     return np.random.default_rng(int(rng))
 
 
 def _check_seed(name, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative integer seed, got {value!r}.")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ArgumentTypeError(
+            f"`{name}` must be a non-negative integer seed, got {type(value).__name__} "
+            f"{_clip(value)}."
+        )
+    if value < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer seed, got {_clip(value)}.")
     return int(value)
+
+
+def _check_matrix_size(n_rows, n_cols, names):
+    """Refuse a matrix of more than ``_MAX_ELEMENTS`` numbers before allocating it."""
+    if n_rows * n_cols > _MAX_ELEMENTS:
+        args = " x ".join(f"`{n}`" for n in names)
+        raise ValueError(
+            f"{args} = {_clip(n_rows)} x {_clip(n_cols)} numbers is more than "
+            f"{_MAX_ELEMENTS:.3g} (8 GB); pass smaller sizes."
+        )
 
 
 def _as_matrix(name, values) -> np.ndarray:
@@ -116,14 +156,16 @@ def random_relu_weights(n_inputs, n_features, *, rng):
     Returns
     -------
     numpy.ndarray of shape (n_inputs, n_features)
+        At most 2**30 numbers (8 GB); larger sizes raise ValueError.
 
     Notes
     -----
     The random-features model of Rahimi & Recht (2007), used for double descent by
     Belkin et al. (2019, PNAS 116(32), 15849-15854). Chapter: *Overfitting*.
     """
-    d = check_positive_int("n_inputs", n_inputs)
-    p = check_positive_int("n_features", n_features)
+    d = check_positive_int("n_inputs", n_inputs, maximum=MAX_COUNT)
+    p = check_positive_int("n_features", n_features, maximum=MAX_COUNT)
+    _check_matrix_size(d, p, ("n_inputs", "n_features"))
     gen = _check_rng(rng)
     return gen.normal(0.0, 1.0 / np.sqrt(d), size=(d, p))
 
@@ -191,7 +233,9 @@ def min_norm_solution(Phi, Y):
     in Nakkiran et al. (2019). Chapter: *Overfitting*.
     """
     Phi, Y = _check_design(Phi, Y)
-    return np.linalg.lstsq(Phi, Y, rcond=None)[0]
+    with np.errstate(all="ignore"):  # an overflow is reported by the check below
+        B = np.linalg.lstsq(Phi, Y, rcond=None)[0]
+    return check_finite_result(B, "Phi", "Y", what="The least-squares solution")
 
 
 def ridge_solution(Phi, Y, *, ridge):
@@ -221,11 +265,14 @@ def ridge_solution(Phi, Y, *, ridge):
     Phi, Y = _check_design(Phi, Y)
     ridge = _check_ridge("ridge", ridge)
     if ridge == 0.0:
-        return np.linalg.lstsq(Phi, Y, rcond=None)[0]
+        return min_norm_solution(Phi, Y)
     n, p = Phi.shape
-    if p <= n:
-        return np.linalg.solve(Phi.T @ Phi + ridge * n * np.eye(p), Phi.T @ Y)
-    return Phi.T @ np.linalg.solve(Phi @ Phi.T + ridge * n * np.eye(n), Y)
+    with np.errstate(all="ignore"):  # an overflow is reported by the check below
+        if p <= n:
+            B = np.linalg.solve(Phi.T @ Phi + ridge * n * np.eye(p), Phi.T @ Y)
+        else:
+            B = Phi.T @ np.linalg.solve(Phi @ Phi.T + ridge * n * np.eye(n), Y)
+    return check_finite_result(B, "Phi", "Y", "ridge", what="The ridge solution")
 
 
 def _spectral_solutions(Phi, Y, ridges):
@@ -446,6 +493,7 @@ def double_descent_sweep(
             "(0 .. n_classes-1), one per row of X."
         )
     check_same_length(X=X, labels=labels)
+    _check_matrix_size(labels.size, labels.max() + 1, ("labels", "n_classes"))
     labels = labels.astype(int)
     n_samples = X.shape[0]
     n_train = check_positive_int("n_train", n_train, minimum=2)
@@ -457,6 +505,7 @@ def double_descent_sweep(
     sizes = np.atleast_1d(as_float_array("n_features", n_features))
     if sizes.ndim != 1 or np.any(sizes != np.round(sizes)) or np.any(sizes < 1):
         raise ValueError("`n_features` must be a 1-D sequence of integers >= 1 (model sizes).")
+    _check_matrix_size(X.shape[1], sizes.max(), ("X.shape[1]", "n_features"))
     sizes = np.unique(sizes.astype(int))
     if sizes.size != np.size(n_features):
         raise ValueError("`n_features` has repeated values; pass each model size once.")
@@ -464,15 +513,17 @@ def double_descent_sweep(
     ridge_values = np.atleast_1d(as_float_array("ridges", ridges))
     if ridge_values.ndim != 1 or np.any(ridge_values < 0):
         raise ValueError("`ridges` must be a 1-D sequence of penalties >= 0.")
-    n_repeats = check_positive_int("n_repeats", n_repeats, minimum=2)
+    n_repeats = check_positive_int("n_repeats", n_repeats, minimum=2, maximum=MAX_COUNT)
     seed = _check_seed("seed", seed)
     interval = check_probability("interval", interval)
 
     n_classes = int(labels.max()) + 1
-    Y_all = np.eye(n_classes)[labels]
+    Y_all = np.zeros((labels.size, n_classes))  # one-hot rows (np.eye(n_classes)[labels])
+    Y_all[np.arange(labels.size), labels] = 1.0
     with _single_threaded_blas():
         rows = _double_descent_rows(X, labels, Y_all, n_train, sizes, ridge_values, n_repeats, seed)
-    results = pd.DataFrame(rows).sort_values(["ridge", "n_features", "repeat"], ignore_index=True)
+    results = pd.DataFrame(rows).sort_values(["ridge", "n_features", "repeat"], ignore_index=True,
+                                             kind="stable")
     return DoubleDescentSweep(
         results=results,
         n_train=n_train,
@@ -563,12 +614,17 @@ def context_indices(symbols, *, order, n_symbols):
     Chapter: *Overfitting* (the repetition experiment).
     """
     order = check_positive_int("order", order)
-    n_symbols = check_positive_int("n_symbols", n_symbols, minimum=2)
+    n_symbols = check_positive_int("n_symbols", n_symbols, minimum=2, maximum=MAX_COUNT)
     x = _check_symbols("symbols", symbols, n_symbols)
     if x.size <= order:
         raise ValueError(
-            f"`symbols` has {x.size} symbols but needs more than order = {order} to give one "
-            "(context, next symbol) pair; pass a longer sample."
+            f"`symbols` has {x.size} symbols but needs more than `order` = {_clip(order)} to "
+            "give one (context, next symbol) pair; pass a longer sample."
+        )
+    if order >= 63 or order * math.log2(n_symbols) >= 63:
+        raise ValueError(
+            f"`n_symbols`**`order` = {_clip(n_symbols)}**{order} context ids overflow 64-bit "
+            "integers; use a smaller order or alphabet."
         )
     n = x.size - order
     weights = n_symbols ** np.arange(order)
@@ -660,7 +716,7 @@ def train_context_model(
         The source's ``P(context, next symbol)``, for the exact loss
         (:func:`context_model_cross_entropy`).
     n_tokens : int
-        Training tokens (pairs) to process; a multiple of ``batch_size``.
+        Training tokens (pairs) to process; a multiple of ``batch_size``, at most 2**31 - 1.
     eval_tokens : sequence of int
         Token counts at which to record the loss (multiples of ``batch_size``, at most
         ``n_tokens``).
@@ -710,8 +766,10 @@ def train_context_model(
     n_runs, n = ctx.shape
     B = check_positive_int("batch_size", batch_size)
     if n < B:
-        raise ValueError(f"The training set has {n} pairs, fewer than `batch_size` = {B}; pass more data.")
-    n_tokens = check_positive_int("n_tokens", n_tokens)
+        raise ValueError(
+            f"The training set has {n} pairs, fewer than `batch_size` = {_clip(B)}; pass more data."
+        )
+    n_tokens = check_positive_int("n_tokens", n_tokens, maximum=MAX_COUNT)
     if n_tokens % B:
         raise ValueError(f"`n_tokens` = {n_tokens} must be a multiple of `batch_size` = {B}.")
     evals = np.atleast_1d(as_float_array("eval_tokens", eval_tokens))
@@ -726,21 +784,20 @@ def train_context_model(
     eval_steps = set((evals // B).astype(int).tolist())
     lr0 = check_positive_scalar("learning_rate", learning_rate)
     t0 = check_positive_scalar("decay_steps", decay_steps)
-    if not isinstance(shuffle_first_epoch, bool):
-        raise ValueError(f"`shuffle_first_epoch` must be True or False, got {shuffle_first_epoch!r}.")
+    shuffle_first_epoch = check_bool("shuffle_first_epoch", shuffle_first_epoch)
     gen = _check_rng(rng)
 
     W = np.zeros((n_runs, n_contexts, n_symbols))
     m1 = np.zeros_like(W)
     m2 = np.zeros_like(W)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    order = gen.random((n_runs, n)).argsort(axis=1) if shuffle_first_epoch else np.tile(np.arange(n), (n_runs, 1))
+    order = gen.random((n_runs, n)).argsort(axis=1, kind="stable") if shuffle_first_epoch else np.tile(np.arange(n), (n_runs, 1))
     pos = 0
     run_index = np.arange(n_runs)[:, None]
     rows = []
     for step in range(1, n_tokens // B + 1):
         if pos + B > n:
-            order = gen.random((n_runs, n)).argsort(axis=1)
+            order = gen.random((n_runs, n)).argsort(axis=1, kind="stable")
             pos = 0
         batch = order[:, pos : pos + B]
         pos += B
@@ -759,17 +816,23 @@ def train_context_model(
         m1 = beta1 * m1 + (1 - beta1) * grad
         m2 = beta2 * m2 + (1 - beta2) * grad**2
         lr = lr0 / np.sqrt(1.0 + step / t0)
-        W -= lr * (m1 / (1 - beta1**step)) / (np.sqrt(m2 / (1 - beta2**step)) + eps)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught just below
+            W -= lr * (m1 / (1 - beta1**step)) / (np.sqrt(m2 / (1 - beta2**step)) + eps)
+        if not np.isfinite(W).all() or np.abs(W).max() > 1e100:
+            raise ValueError(
+                f"Training diverged (logits beyond 1e100 or non-finite after {step} steps) with "
+                f"`learning_rate` = {lr0!r}; pass a smaller learning rate (e.g. 0.01)."
+            )
         if step in eval_steps:
             losses = context_model_cross_entropy(W, P)
             for r in range(n_runs):
                 rows.append({"run": r, "tokens": step * B, "epochs": step * B / n, "loss": float(losses[r])})
-    return pd.DataFrame(rows).sort_values(["run", "tokens"], ignore_index=True)
+    return pd.DataFrame(rows).sort_values(["run", "tokens"], ignore_index=True, kind="stable")
 
 
 def _running_min_curve(x, y):
     """Sort by x and replace y by its running minimum (a monotone, invertible curve)."""
-    order = np.argsort(x)
+    order = np.argsort(x, kind="stable")
     return np.asarray(x)[order], np.minimum.accumulate(np.asarray(y)[order])
 
 
@@ -823,13 +886,14 @@ class RepetitionExperiment:
             ``unique_tokens, epochs, tokens, excess, effective_tokens, effective_ratio``
             (``effective_tokens / unique_tokens``), ``value`` (``effective / tokens``).
         """
+        early_stopping = check_bool("early_stopping", early_stopping)
         fresh = self.fresh_curve()
         D, excess = _running_min_curve(fresh.index.to_numpy(float), fresh.to_numpy())
         keep = np.r_[True, np.diff(excess) < 0]  # strictly decreasing part, for inversion
         logD, logE = np.log(D[keep]), np.log(excess[keep])
         rows = []
         for U, sub in self.repeated_curve().groupby("unique_tokens"):
-            sub = sub.sort_values("epochs")
+            sub = sub.sort_values("epochs", kind="stable")
             ex = sub["excess"].to_numpy()
             if early_stopping:
                 ex = np.minimum.accumulate(ex)
@@ -914,11 +978,18 @@ def repetition_experiment(
     batch_size, learning_rate, decay_steps
         Passed to :func:`train_context_model`.
     n_eval : int, default 60
-        Number of checkpoints of the fresh runs.
+        Number of checkpoints of the fresh runs (at most 1e6).
 
     Returns
     -------
     RepetitionExperiment
+
+    Raises
+    ------
+    ValueError
+        Bad settings, an ``order`` above the source's, more than 2**27 tokens in all
+        (``n_seeds * max(unique_tokens) * max_epochs``), or a training run that diverges
+        (lower ``learning_rate``).
 
     Notes
     -----
@@ -928,24 +999,36 @@ def repetition_experiment(
     """
     for attr in ("sample", "n_symbols", "ngram_distribution", "conditional_entropy", "entropy_rate"):
         if not hasattr(source, attr):
-            raise ValueError(
+            raise ArgumentTypeError(
                 f"`source` has no `{attr}`; pass a scaling_utils.entropy.MarkovSource "
                 "(e.g. entropy.default_source())."
             )
-    order = check_positive_int("order", order)
-    B = check_positive_int("batch_size", batch_size)
+    order = check_positive_int("order", order, maximum=getattr(source, "order", None))
+    B = check_positive_int("batch_size", batch_size, maximum=MAX_COUNT)
     budgets = np.atleast_1d(as_float_array("unique_tokens", unique_tokens))
     if budgets.ndim != 1 or np.any(budgets != np.round(budgets)) or np.any(budgets < B) or np.any(budgets % B):
         raise ValueError(
             f"`unique_tokens` must be integers that are multiples of `batch_size` = {B} "
             "(e.g. powers of two)."
         )
+    max_epochs = check_positive_int("max_epochs", max_epochs, minimum=2, maximum=MAX_COUNT)
+    n_seeds = check_positive_int("n_seeds", n_seeds, minimum=2, maximum=MAX_COUNT)
+    # Every seed draws max(unique_tokens) * max_epochs tokens: refuse absurd totals up front.
+    total = n_seeds * float(budgets.max()) * max_epochs
+    if total > _MAX_TOKENS:
+        raise ValueError(
+            f"`n_seeds` x max(`unique_tokens`) x `max_epochs` = {total:.3g} tokens to sample "
+            f"and train on, more than {_MAX_TOKENS:.3g}; pass smaller values."
+        )
     budgets = np.unique(budgets.astype(int))
-    max_epochs = check_positive_int("max_epochs", max_epochs, minimum=2)
-    n_seeds = check_positive_int("n_seeds", n_seeds, minimum=2)
     seed = _check_seed("seed", seed)
-    n_eval = check_positive_int("n_eval", n_eval, minimum=2)
+    n_eval = check_positive_int("n_eval", n_eval, minimum=2, maximum=_MAX_EVAL)
     m = int(source.n_symbols)
+    if float(m) ** order * m * n_seeds > _MAX_ELEMENTS:
+        raise ValueError(
+            f"`order` = {order} gives {m}**{order} contexts of {m} symbols for each of "
+            f"`n_seeds` = {n_seeds} runs, more than {_MAX_ELEMENTS:.3g} logits; use a lower order."
+        )
     joint = np.asarray(source.ngram_distribution(order + 1), dtype=float).reshape(m**order, m)
     floor = float(source.conditional_entropy(order))
 
@@ -1010,6 +1093,8 @@ class RepetitionFit:
         epochs = as_float_array("epochs", epochs)
         if np.any(epochs < 1):
             raise ValueError("`epochs` must be >= 1 (one pass over the data is 1 epoch).")
+        if not np.isfinite(self.R_star):
+            raise ValueError(f"This fit has no finite R* ({self.message}); it cannot predict.")
         out = 1.0 + self.R_star * (1.0 - np.exp(-(epochs - 1.0) / self.R_star))
         return float(out) if out.ndim == 0 else out
 
@@ -1030,9 +1115,12 @@ class RepetitionFit:
         epochs = as_float_array("epochs", epochs)
         if ax is None:
             _, ax = plt.subplots()
+        if not self.success:
+            label = "fit failed" if label is None else f"{label} (fit failed)"
         (points,) = ax.plot(epochs, ratio, "o", ms=3, label=label)
-        grid = np.geomspace(1, epochs.max(), 100)
-        ax.plot(grid, self.predict(grid), color=points.get_color(), lw=1.2)
+        if np.isfinite(self.R_star):
+            grid = np.geomspace(1, epochs.max(), 100)
+            ax.plot(grid, self.predict(grid), color=points.get_color(), lw=1.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("epochs")
@@ -1057,6 +1145,9 @@ def fit_repetition_constant(epochs, effective_ratio, *, confidence=0.95, initial
     Returns
     -------
     RepetitionFit
+        ``success`` is False (with a NaN interval) when the fit does not converge, or when
+        ``R*`` runs off to infinity (no diminishing returns in the data) or to zero
+        (repetition adds nothing): then the data bound ``R*`` but do not identify it.
 
     Notes
     -----
@@ -1066,11 +1157,9 @@ def fit_repetition_constant(epochs, effective_ratio, *, confidence=0.95, initial
     """
     from scipy import optimize, stats
 
-    epochs = as_float_array("epochs", epochs)
-    ratio = as_float_array("effective_ratio", effective_ratio)
+    epochs = as_float_array("epochs", epochs, ndim=1)
+    ratio = as_float_array("effective_ratio", effective_ratio, ndim=1)
     check_same_length(epochs=epochs, effective_ratio=ratio)
-    if epochs.ndim != 1:
-        raise ValueError("`epochs` and `effective_ratio` must be 1-D.")
     if np.any(epochs < 1):
         raise ValueError("`epochs` must be >= 1 (one pass over the data is 1 epoch).")
     if np.any(ratio <= 0):
@@ -1078,23 +1167,44 @@ def fit_repetition_constant(epochs, effective_ratio, *, confidence=0.95, initial
     check_enough_points(int(np.sum(epochs > 1)), 1, "The repetition law (points with epochs > 1)")
     confidence = check_probability("confidence", confidence)
     initial = check_scalar("initial", initial)
-    if initial <= 0:
-        raise ValueError(f"`initial` must be > 0, got {initial!r}.")
+    if not 0 < initial <= 1e6:
+        raise ValueError(f"`initial` (a starting value of R*) must be in (0, 1e6], got {initial!r}.")
 
     def model(e, log_r):
-        r = np.exp(log_r)
-        return np.log1p(r * -np.expm1(-(e - 1.0) / r))
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = np.exp(log_r)
+            return np.log1p(r * -np.expm1(-(e - 1.0) / r))
 
+    reasons = []
     try:
-        (log_r,), cov = optimize.curve_fit(model, epochs, np.log(ratio), p0=[np.log(initial)])
-        success, message = bool(np.isfinite(cov).all()), "converged"
-    except RuntimeError as exc:  # pragma: no cover - curve_fit failure
-        log_r, cov, success, message = np.log(initial), np.array([[np.inf]]), False, str(exc)
+        with warnings.catch_warnings():
+            # A covariance that cannot be estimated is reported below as a failure.
+            warnings.simplefilter("ignore", optimize.OptimizeWarning)
+            (log_r,), cov = optimize.curve_fit(model, epochs, np.log(ratio), p0=[np.log(initial)])
+    except RuntimeError as exc:
+        log_r, cov = np.log(initial), np.array([[np.inf]])
+        reasons.append(f"not converged: {exc}")
+    R_star = float(np.exp(log_r)) if np.isfinite(log_r) and log_r < 700 else float("inf")
+    largest = float(epochs.max() - 1.0)
+    if not np.isfinite(R_star) or not np.isfinite(cov).all():
+        reasons.append("R* or its variance is not finite")
+    elif R_star > 1e3 * largest:
+        reasons.append(f"R* = {R_star:.3g} runs off to infinity (over 1000 times the largest number of "
+                       "repeated epochs): the data show no diminishing returns, so R* is not "
+                       "identified, only bounded below")
+    elif R_star < 1e-3:
+        reasons.append(f"R* = {R_star:.3g} runs to zero: repeated epochs add nothing in these data, "
+                       "so R* is not identified, only bounded above")
     resid = np.log(ratio) - model(epochs, log_r)
     n = epochs.size
     t = stats.t.ppf(0.5 + confidence / 2, df=max(n - 1, 1))
     se = float(np.sqrt(cov[0, 0])) if np.isfinite(cov[0, 0]) else np.inf
-    interval = (float(np.exp(log_r - t * se)), float(np.exp(log_r + t * se)))
-    return RepetitionFit(R_star=float(np.exp(log_r)), R_star_interval=interval, n_points=n,
+    with np.errstate(over="ignore"):
+        interval = (float(np.exp(log_r - t * se)), float(np.exp(log_r + t * se)))
+    if reasons:
+        nan = float("nan")
+        interval = (nan, nan)
+    return RepetitionFit(R_star=R_star, R_star_interval=interval, n_points=n,
                          rmse=float(np.sqrt(np.mean(resid**2))), confidence=confidence,
-                         success=success, message=message)
+                         success=not reasons,
+                         message="converged" if not reasons else "failed: " + "; ".join(reasons))

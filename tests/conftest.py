@@ -44,3 +44,8 @@ def load_script(name):
 def load_generator():
     """A function importing ``scripts/<name>.py`` (a generated dataset's generator), to rerun a slice."""
     return load_script
+
+# tests/fixtures/ holds inputs of tests (a tiny book built by test_student_edition.py), not
+# tests: nbval must not collect its notebook. (A conftest.py there would shadow this one's
+# module name for `from conftest import ...`.)
+collect_ignore_glob = ["fixtures/*"]

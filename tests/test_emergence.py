@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -207,9 +208,9 @@ def test_broken_power_law_local_slope(bnsl_fit):
     # A scalar in, a float out; non-positive fitted y gives NaN.
     assert isinstance(f.local_slope(1e22), float)
     assert np.isnan(dataclasses.replace(f, a=-1.0, b=0.0).local_slope(1e22))
-    # Bootstrap curves: one row per converged resample, consistent with the formula.
+    # Bootstrap curves: one row per successful refit, consistent with the formula.
     samples = f.local_slope_samples(x)
-    assert samples.shape == (int(f.samples["converged"].sum()), x.size)
+    assert samples.shape == (int(f.samples["success"].sum()), x.size)
     row = f.samples[f.samples["converged"]].iloc[0]
     one = dataclasses.replace(f, **{k: float(row[k]) for k in em.BNSL_NAMES})
     np.testing.assert_allclose(samples[0], one.local_slope(x))
@@ -230,7 +231,7 @@ def test_local_slope_bad_input(bnsl_fit):
 def test_fit_small_predict_large_sigmoid():
     y = em.sigmoid(X, **SIG_TRUE)
     # The small models include most of the rise: the prediction is close.
-    good = em.fit_small_predict_large(X, y, cut=1e24, n_boot=20, rng=0)
+    good = em.fit_small_predict_large(X, y, cut=1e24, n_boot=40, rng=0)
     assert good.n_small + good.n_large == X.size and good.rmse < 0.01
     assert list(good.frame.columns) == ["x", "y", "predicted", "lower", "upper", "error"]
     # Only the flat bottom is seen: the prediction misses by a wide margin.
@@ -371,9 +372,9 @@ def test_sigmoid_bad_floor_ceiling():
 
 
 def test_interval_errors(sig_fit, bnsl_fit):
-    with pytest.raises(ValueError, match="Unknown quantity"):
+    with pytest.raises(ValueError, match="`name` must be one of"):
         sig_fit[0].interval("alpha")
-    with pytest.raises(ValueError, match="Unknown quantity"):
+    with pytest.raises(ValueError, match="`name` must be one of"):
         bnsl_fit.interval("d2")
     nob = em.fit_sigmoid(X, em.sigmoid(X, **SIG_TRUE), n_boot=0)
     with pytest.raises(ValueError, match="n_boot"):
@@ -401,3 +402,68 @@ def test_item_count_bad_input():
         em.infer_item_count([0.5, np.nan])
     with pytest.raises(ValueError, match="No item count"):
         em.infer_item_count([1 / np.pi], max_items=50)
+
+
+# ---------------------------------------------------------------- fits that admit failure
+def test_sigmoid_on_constant_scores_fails():
+    # The case of the issue: a constant y used to give success=True with R^2 = -3.2e15.
+    f = em.fit_sigmoid(X, np.full(X.size, 0.3), n_boot=40, rng=0)
+    assert f.success is False
+    assert "flat data" in f.message
+    for name in ("slope", "midpoint", "width"):
+        lo, hi = f.interval(name)
+        assert np.isnan(lo) and np.isnan(hi)
+    assert "success = False" in f.summary()
+    import matplotlib.pyplot as plt
+    try:
+        assert f.plot(X, np.full(X.size, 0.3)) is not None
+    finally:
+        plt.close("all")
+
+
+def test_sigmoid_whose_slope_runs_to_its_bound_fails():
+    # A step: the sigmoid wants an infinite slope; it stops at the bound and says so.
+    y = np.where(np.log10(X) < 22.5, 0.05, 0.55)
+    f = em.fit_sigmoid(X, y, n_boot=0)
+    assert f.success is False
+    assert re.search(r"slope sits at its upper bound \(50 per decade\)", f.message)
+    assert "slope" in f.unidentified
+
+
+def test_broken_power_law_at_a_bound_is_not_a_success():
+    # Pure noise around a constant: the break cannot be placed.
+    rng = np.random.default_rng(4)
+    y = np.clip(0.3 + 0.01 * rng.standard_normal(X.size), 0, 1)
+    f = em.fit_broken_power_law(X, y, n_boot=40, rng=0)
+    assert f.success is False
+    assert "bound" in f.message or "do not identify" in f.message
+    for name in f.unidentified:
+        lo, hi = f.interval(name)
+        assert np.isnan(lo) and np.isnan(hi), name
+    assert "success = False" in f.summary()
+
+
+def test_bootstrap_reports_failed_refits(bnsl_fit):
+    f = bnsl_fit
+    failed = ~f.samples["success"]
+    assert f.failed_fraction == pytest.approx(failed.mean())
+    assert (f.samples.loc[failed, "failure"] != "").all()
+    assert f.failures().sum() == failed.sum()
+    assert "of the refits failed" in f.summary()
+    assert f.predict_samples(X).shape[0] == (~failed).sum()
+
+
+def test_sigmoid_bootstrap_does_not_depend_on_point_order():
+    y = _noisy(em.sigmoid(X, **SIG_TRUE), 0.01, 3)
+    order = np.random.default_rng(9).permutation(X.size)
+    a = em.fit_sigmoid(X, y, n_boot=60, rng=1)
+    b = em.fit_sigmoid(X[order], y[order], n_boot=60, rng=1)
+    pd.testing.assert_frame_equal(a.samples, b.samples)
+
+
+def test_bootstrap_intervals_print_to_their_monte_carlo_precision():
+    y = _noisy(em.sigmoid(X, **SIG_TRUE), 0.01, 3)
+    f = em.fit_sigmoid(X, y, n_boot=400, rng=1)
+    iv = f.interval("midpoint")
+    assert iv.defined and iv.lower_error > 0
+    assert iv.text(", ") in f.summary()

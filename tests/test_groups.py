@@ -293,7 +293,6 @@ def test_fit_group_power_laws_order_and_plot():
         (lambda f: f.assign(err=np.where(f.index == 3, 0.0, f["err"])), {}, "<= 0"),
         (lambda f: f.assign(n=np.where(f.index == 3, -5.0, f["n"])), {}, "<= 0"),
         (lambda f: f[(f["g"] == "b") | (f.index < 2)], {}, "pass at least 3 points"),
-        (lambda f: f.assign(n=10.0), {}, "single distinct value"),
     ],
 )
 def test_fit_group_power_laws_bad_input(mutate, kwargs, match):
@@ -368,3 +367,78 @@ def test_logistic_population_limit_is_a_compromise():
 def test_logistic_population_limit_bad_input(means, weights, kwargs, match):
     with pytest.raises(ValueError, match=match):
         groups.logistic_population_limit(means, weights, **kwargs)
+
+
+# --------------------------------------------------------------------------- fuzz-harness findings
+@pytest.mark.parametrize("bad", [np.nan, 3, {}, [["a", "b"]], [["a"], ["b"]], object()])
+def test_group_names_of_the_wrong_type_are_named(bad):
+    # Were "'float' object is not iterable" or "unhashable type: 'list'".
+    with pytest.raises((TypeError, ValueError), match="`groups`"):
+        groups.group_error_rates([3, 5], [10, 20], groups=bad)
+    with pytest.raises((TypeError, ValueError), match="`groups`"):
+        groups.count_group_errors([0, 1], [0, 0], ["a", "b"], groups=bad)
+
+
+@pytest.mark.parametrize("bad", [np.array([]), np.array(["wilson", "x"], dtype=object), ["wilson"]])
+def test_method_must_be_a_string(bad):
+    # Was numpy's "truth value of an array is ambiguous".
+    with pytest.raises(TypeError, match="`method` must be one of"):
+        groups.binomial_interval([3], [10], method=bad)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"by": None}, TypeError, "`by` must be a column name"),
+        ({"by": 3}, TypeError, "`by` must be a column name"),
+        ({"by": []}, ValueError, "`by` is empty"),
+        ({"value": ["value"]}, TypeError, "`value` must be a column name"),
+        ({"value": np.array([])}, TypeError, "`value` must be a column name"),
+    ],
+)
+def test_summarize_repeats_column_arguments(kwargs, error, match):
+    # Were "'NoneType' object is not iterable", pandas' "No group keys passed!" and
+    # "unhashable type: 'list'".
+    with pytest.raises(error, match=match):
+        groups.summarize_repeats(_runs(), **{"by": "cell", "value": "value", **kwargs})
+
+
+def test_error_disparity_checks_confidence_first():
+    # A 2-D confidence used to fail in float() with "float() argument must be ... 'list'".
+    with pytest.raises(ValueError, match="`confidence`"):
+        groups.error_disparity([3, 5], [10, 20], confidence=[[0.9, 0.9], [0.9, 0.9]])
+
+
+def test_stereoset_icat_mismatched_shapes_are_named():
+    with pytest.raises(ValueError, match=r"`lms`.*`ss`"):
+        groups.stereoset_icat(np.full((2, 3), 90.0), np.full((3, 2), 60.0))
+
+
+# --------------------------------------------------------------------------- fits that admit failure
+def test_fit_group_power_laws_reports_a_group_that_cannot_be_fitted():
+    # One group's x is constant: its slope is not identified. The fit says so, per group.
+    frame = _planted()
+    frame.loc[frame["g"] == "a", "n"] = 10.0
+    fits = groups.fit_group_power_laws(frame, x="n", y="err", group="g")
+    assert fits.success is False
+    assert "group 'a'" in fits.message and "every value of `x` is 10" in fits.message
+    assert fits.fits["b"].success and not fits.fits["a"].success
+    assert "success = False" in fits.summary()
+    import matplotlib.pyplot as plt
+    try:
+        assert fits.plot(frame) is not None
+    finally:
+        plt.close("all")
+
+
+def test_fit_group_power_laws_on_an_empty_frame_is_an_error():
+    with pytest.raises(ValueError, match="`frame` has no rows"):
+        groups.fit_group_power_laws(_planted().iloc[:0], x="n", y="err", group="g")
+
+
+def test_logistic_population_limit_reports_success_and_unpacks():
+    limit = groups.logistic_population_limit([[1.0, 0.5]], [1.0])
+    assert limit.success, limit.message
+    w, b = limit
+    np.testing.assert_array_equal(w, limit.w)
+    assert b == limit.b and "success = True" in limit.summary()

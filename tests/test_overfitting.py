@@ -420,3 +420,132 @@ def test_repetition_experiment_bad_input(source, kwargs, pattern):
 def test_repetition_experiment_rejects_non_source():
     with pytest.raises(ValueError, match="`source` has no"):
         overfitting.repetition_experiment(object())
+
+
+# --------------------------------------------------------------------------- fuzz-harness findings
+import contextlib  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+
+@contextlib.contextmanager
+def _within_one_second():
+    """Fail (instead of hanging the suite) if the block takes more than a second."""
+    def _timeout(signum, frame):
+        raise AssertionError("took more than 1 s (a hang)")
+
+    previous = signal.signal(signal.SIGALRM, _timeout)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - start < 1.0
+
+
+def _tiny_source():
+    return entropy.MarkovSource.mixture_of_lags(3, 2, seed=0)
+
+
+def _hang_cases():
+    src = _tiny_source()
+    x = src.sample(100, rng=0)
+    ctx, tgt = overfitting.context_indices(x, order=2, n_symbols=3)
+    joint = src.ngram_distribution(3).reshape(9, 3)
+    X, labels = np.random.default_rng(0).normal(size=(30, 4)), np.arange(30) % 3
+    return [
+        (lambda big: overfitting.random_relu_weights(big, 5, rng=0), "n_inputs"),
+        (lambda big: overfitting.random_relu_weights(4, big, rng=0), "n_features"),
+        (lambda big: overfitting.double_descent_sweep(X, labels, n_train=10, n_features=[2, 5],
+                                                      n_repeats=big), "n_repeats"),
+        (lambda big: overfitting.train_context_model(ctx[:64], tgt[:64], joint=joint,
+                                                     n_tokens=big, eval_tokens=[32], rng=0,
+                                                     batch_size=16), "n_tokens"),
+        (lambda big: overfitting.repetition_experiment(src, order=1, unique_tokens=(32,),
+                                                       max_epochs=2, n_seeds=big,
+                                                       batch_size=16), "n_seeds"),
+        (lambda big: overfitting.repetition_experiment(src, order=1, unique_tokens=(32,),
+                                                       max_epochs=big, n_seeds=2,
+                                                       batch_size=16), "max_epochs"),
+        (lambda big: overfitting.repetition_experiment(src, order=1, unique_tokens=(32,),
+                                                       max_epochs=2, n_seeds=2, batch_size=16,
+                                                       n_eval=big), "n_eval"),
+        (lambda big: overfitting.repetition_experiment(src, order=big, unique_tokens=(32,),
+                                                       max_epochs=2, n_seeds=2,
+                                                       batch_size=16), "order"),
+        (lambda big: overfitting.context_indices(x, order=2, n_symbols=big), "n_symbols"),
+    ]
+
+
+@pytest.mark.parametrize("big", [2**63, 10**400], ids=["2**63", "10**400"])
+@pytest.mark.parametrize("index", range(len(_hang_cases())))
+def test_huge_counts_raise_at_once(index, big):
+    # Five of these hung (double_descent_sweep, train_context_model, repetition_experiment's
+    # n_seeds) or failed inside numpy ("Maximum allowed dimension exceeded", OverflowError).
+    call, arg = _hang_cases()[index]
+    with _within_one_second(), pytest.raises(ValueError, match=f"`{arg}`"):
+        call(big)
+
+
+def test_repetition_budget_beyond_int_range_names_unique_tokens():
+    # Was "`n_samples` must be an integer >= 1, got -18446744073709551615".
+    with pytest.raises(ValueError, match="`unique_tokens`"):
+        overfitting.repetition_experiment(_tiny_source(), order=1, unique_tokens=(2**63,),
+                                          max_epochs=2, n_seeds=2, batch_size=16)
+
+
+def test_diverging_training_names_the_learning_rate():
+    # Was "`logits` contains NaN": an argument the caller never passed.
+    src = _tiny_source()
+    ctx, tgt = overfitting.context_indices(src.sample(100, rng=0), order=2, n_symbols=3)
+    with pytest.raises(ValueError, match="diverged.*`learning_rate`"):
+        overfitting.train_context_model(ctx[:64], tgt[:64],
+                                        joint=src.ngram_distribution(3).reshape(9, 3),
+                                        n_tokens=64, eval_tokens=[64], rng=0, batch_size=16,
+                                        learning_rate=1e308)
+
+
+def test_ridge_overflow_is_named():
+    # Was a silent NaN/inf coefficient matrix.
+    Phi = np.random.default_rng(0).normal(size=(6, 5))
+    with pytest.raises(ValueError, match=r"not finite.*`ridge`"):
+        overfitting.ridge_solution(Phi, np.ones(6), ridge=1e308)
+
+
+def test_bool_options_are_checked():
+    exp = overfitting.repetition_experiment(_tiny_source(), order=1, unique_tokens=(32,),
+                                            max_epochs=2, n_seeds=2, batch_size=16, n_eval=3)
+    with pytest.raises(TypeError, match="`early_stopping` must be True or False"):
+        exp.effective_tokens(early_stopping=np.array([]))
+
+
+# ---------------------------------------------------------------- fits that admit failure
+def test_fit_repetition_constant_without_diminishing_returns_fails():
+    # D'/U grows exactly like the epoch count: repetition is as good as new data, R* runs off.
+    epochs = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    result = overfitting.fit_repetition_constant(epochs, epochs)
+    assert result.success is False
+    assert "no diminishing returns" in result.message
+    assert np.isnan(result.R_star_interval[0])
+    assert "success = False" in result.summary()
+    import matplotlib.pyplot as plt
+    try:
+        assert result.plot(epochs, epochs) is not None
+    finally:
+        plt.close("all")
+
+
+def test_fit_repetition_constant_where_repetition_adds_nothing_fails():
+    epochs = np.array([1.0, 2.0, 4.0, 8.0])
+    almost_flat = np.array([1.0, 1.0001, 1.0002, 1.0002])
+    result = overfitting.fit_repetition_constant(epochs, almost_flat)
+    assert result.success is False and "runs to zero" in result.message
+    flat = overfitting.fit_repetition_constant(epochs, np.ones(4))  # log R* runs to -inf
+    assert flat.success is False and flat.message.startswith("failed: not converged")
+
+
+def test_fit_repetition_constant_rejects_2d_input():
+    with pytest.raises(ValueError, match="`epochs`"):
+        overfitting.fit_repetition_constant(np.ones((2, 3)) * 2, np.ones((2, 3)))
