@@ -676,8 +676,9 @@ class _BootstrapCurveFit:
             lines.append(text)
         if boot:
             failed = self.failures()
+            n_failed = int((~self.samples["success"].astype(bool)).sum())
             lines.append(f"  {round(100 * self.confidence)}% percentile intervals from {self.n_boot} resamples "
-                         f"(seed {self.seed}); {100 * self.failed_fraction:.1f}% of the refits failed"
+                         f"(seed {self.seed}); {n_failed} of {self.n_boot} refits failed"
                          + (" (" + ", ".join(f"{k}: {v}" for k, v in failed.items()) + ")" if len(failed) else ""))
         lines.append(f"  SSR = {self.objective:.4g}, R^2 = {self.r_squared:.3f}, success = {self.success} ({self.message})")
         return "\n".join(lines)

@@ -801,9 +801,9 @@ class ChinchillaBootstrap:
         t = self.table()
         lines = [f"Bootstrap of the Chinchilla fit: {self.n_boot} resamples (seed {self.seed}), "
                  f"{pct}% percentile intervals (ends to their Monte-Carlo precision)",
-                 f"  {100 * self.failed_fraction:.1f}% of the refits failed"
+                 f"  {int((~self.samples['success']).sum())} of {self.n_boot} refits failed"
                  + (" (" + ", ".join(f"{k}: {v}" for k, v in self.failures().items()) + ")"
-                    if self.failed_fraction else "")]
+                    if self.failed_fraction else "") + "; they are left out of the intervals"]
         for name, row in t.iterrows():
             iv = self.interval(name)
             text = f"[{iv.text(', ')}]  SE {row['se']:.3g}" if iv.defined else f"no interval ({iv.reason})"
