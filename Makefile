@@ -12,6 +12,7 @@
 #   make benchmark     run benchmarks/bench_fit.py
 #   make execute       re-execute pages in place (CHAPTERS="chapters/x.ipynb" for one)
 #   make data          rerun the generators of the project's generated datasets (scripts/)
+#   make nbval-cpus    re-execute every page with nbval as if on other CPUs (3 conditions)
 #   make pin-data      re-pin the SHA-256 of every committed CSV (after a reviewed change)
 #   make clean         remove _build and caches (keeps .venv; `make distclean` removes it too)
 #
@@ -30,12 +31,15 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 BUILD  := _build
 
-# Extra arguments for the pytest run of `make test`, e.g. PYTEST_ARGS="-x -n 2",
+# Extra arguments for the pytest run of `make test`, e.g. PYTEST_ARGS="-x",
 # and for `make lab`, e.g. LAB_ARGS="--no-browser --port 8889".
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+# pytest-xdist workers for `make test` (each test file, and so each notebook, stays on one
+# worker: nbval runs a notebook's cells in order in one kernel). PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 
-.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data pin-data clean distclean
+.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data pin-data nbval-cpus clean distclean
 
 # Notebooks re-executed by `make execute` (default: every page). The Execution times page
 # reports the others' timings, so it runs last.
@@ -97,7 +101,7 @@ test: $(STAMP)
 	SCALING_BOOK_EDITION=student "$(BIN)/jupyter-book" build . -W -n --keep-going --all \
 	  --path-output "$(STUDENT)" || student_status=$$?
 	echo "== [3/3] pytest: unit tests, nbval re-execution of chapters/*.ipynb, assignments, browser =="
-	"$(PY)" -m pytest tests chapters \
+	"$(PY)" -m pytest tests chapters -n $(PYTEST_WORKERS) --dist loadfile \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg \
 	  --junitxml="$(BUILD)/pytest-junit.xml" $(PYTEST_ARGS) || pytest_status=$$?
 	echo "Screenshots of every page: $(BUILD)/screenshots/"
@@ -111,6 +115,11 @@ test: $(STAMP)
 	# The strict book builds count as one more check in the closing line.
 	echo "summary: $$((passed + build_pass)) passed, $$((failed + build_fail)) failed, $$skipped skipped"
 	[ "$$pytest_status" -eq 0 ] && [ "$$build_status" -eq 0 ]
+
+# The nbval lane again, emulating other machines: OpenBLAS Haswell kernels; NumPy's SIMD
+# dispatch off with Sandybridge kernels; one thread. Every page must print the same each time.
+nbval-cpus: $(STAMP)
+	@PY="$(PY)" PYTEST_WORKERS="$(PYTEST_WORKERS)" bash scripts/nbval_conditions.sh $(PYTEST_ARGS)
 
 # Jupyter refuses to run as root without --allow-root (containers, CI machines).
 lab: $(STAMP)

@@ -647,7 +647,7 @@ class _BootstrapCurveFit:
         """Number of failed bootstrap refits by reason (a :class:`pandas.Series`)."""
         if not len(self.samples):
             return pd.Series(dtype=int)
-        return self.samples.loc[~self.samples["success"].astype(bool), "failure"].value_counts().sort_index()
+        return self.samples.loc[~self.samples["success"].astype(bool), "failure"].value_counts().sort_index(kind="stable")
 
     def interval(self, name):
         """Percentile interval of one reported quantity over the successful resamples.

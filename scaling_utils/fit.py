@@ -794,7 +794,7 @@ class ChinchillaBootstrap:
     def failures(self):
         """Number of failed resamples by reason (a :class:`pandas.Series`)."""
         f = self.samples.loc[~self.samples["success"], "failure"]
-        return f.value_counts().sort_index()
+        return f.value_counts().sort_index(kind="stable")
 
     def summary(self):
         pct = round(100 * self.confidence)

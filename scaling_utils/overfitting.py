@@ -522,8 +522,8 @@ def double_descent_sweep(
     Y_all[np.arange(labels.size), labels] = 1.0
     with _single_threaded_blas():
         rows = _double_descent_rows(X, labels, Y_all, n_train, sizes, ridge_values, n_repeats, seed)
-    results = pd.DataFrame(rows).sort_values(["ridge", "n_features", "repeat"], ignore_index=True,
-                                             kind="stable")
+    results = pd.DataFrame(rows).sort_values(["ridge", "n_features", "repeat"], kind="stable",
+                                             ignore_index=True)
     return DoubleDescentSweep(
         results=results,
         n_train=n_train,
