@@ -1257,7 +1257,8 @@ class Extrapolation:
         Percentile interval of the RMSE over the successful bootstrap refits of the small
         models (unpacks as ``lo, hi``; prints to its Monte-Carlo precision).
     coverage : float
-        Share of large models whose observed score lies inside the band.
+        Share of large models whose observed score lies inside the band (NaN when no
+        bootstrap refit succeeded, so there is no band).
     n_small, n_large : int
     confidence : float
     success : bool
@@ -1287,7 +1288,8 @@ class Extrapolation:
             f"{self.model} fitted on {self.n_small} models with x < {self.cut:.3g}, "
             f"predicting {self.n_large} larger ones",
             f"  RMSE = {self.rmse:.3g} {band} ({pct}% bootstrap), MAE = {self.mae:.3g}",
-            f"  {100 * self.coverage:.0f}% of the large models fall inside the {pct}% band",
+            (f"  {100 * self.coverage:.0f}% of the large models fall inside the {pct}% band"
+             if np.isfinite(self.coverage) else "  no band: no bootstrap refit succeeded"),
             f"  small-model fit: success = {self.success} ({self.message})",
         ])
 
@@ -1393,7 +1395,8 @@ def fit_small_predict_large(x, y, *, cut, model="sigmoid", n_boot=1000, rng=0, c
     return Extrapolation(
         model=model, cut=cut, fit=fitted, frame=frame,
         rmse=float(np.sqrt(np.mean(err**2))), mae=float(np.mean(np.abs(err))),
-        rmse_interval=rmse_interval, coverage=float(np.mean((yl >= lo) & (yl <= hi))),
+        rmse_interval=rmse_interval,
+        coverage=float(np.mean((yl >= lo) & (yl <= hi))) if len(curves) else float("nan"),
         n_small=int(small.sum()), n_large=int((~small).sum()), confidence=confidence,
         success=fitted.success, message=fitted.message,
     )

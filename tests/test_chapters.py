@@ -162,3 +162,35 @@ def test_execution_time_is_recorded_and_within_budget(path):
         f"{path.name} took {timings['seconds']:.0f} s to execute (budget {budget:.0f} s); "
         "move heavy work into a script that writes a committed dataset"
     )
+
+
+#: A sort that orders rows: an unstable one (pandas' and numpy's default quicksort) puts tied
+#: keys in an order that depends on the CPU's SIMD dispatch, and a bootstrap drawn over those
+#: rows then resamples other models on another machine.
+_ROW_SORT = re.compile(r"\.(sort_values|sort_index|argsort)\(|np\.argsort\(")
+
+
+def _unstable_sorts(source: str) -> list[str]:
+    """Lines of ``source`` that sort rows without ``kind="stable"`` (or mergesort)."""
+    return [line.strip() for line in source.splitlines()
+            if _ROW_SORT.search(line) and not re.search(r"kind=[\"'](stable|mergesort)[\"']", line)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_row_sorts_are_stable(path):
+    bad = [line for c in _cells(path) if c["cell_type"] == "code"
+           for line in _unstable_sorts("".join(c["source"]))]
+    assert not bad, f"{path.name}: sort with kind=\"stable\" (ties must not depend on the CPU): {bad}"
+
+
+def test_package_row_sorts_are_stable():
+    bad = {p.name: _unstable_sorts(p.read_text()) for p in (ROOT / "scaling_utils").glob("*.py")}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"unstable row sorts in scaling_utils: {bad}"
+
+
+def test_unstable_sort_detector():
+    assert _unstable_sorts('df.sort_values("C")') == ['df.sort_values("C")']
+    assert _unstable_sorts('np.argsort(x)') and _unstable_sorts('x.argsort(axis=1)')
+    assert not _unstable_sorts('df.sort_values("C", kind="stable")')
+    assert not _unstable_sorts("np.argsort(x, kind='mergesort')")

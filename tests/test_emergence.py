@@ -467,3 +467,12 @@ def test_bootstrap_intervals_print_to_their_monte_carlo_precision():
     iv = f.interval("midpoint")
     assert iv.defined and iv.lower_error > 0
     assert iv.text(", ") in f.summary()
+
+
+def test_extrapolation_without_successful_refits_has_no_band():
+    x = np.geomspace(1e20, 1e24, 12)
+    y = np.r_[np.zeros(8), [0.1, 0.2, 0.3, 0.4]]
+    r = em.fit_small_predict_large(x, y, cut=5e22, n_boot=20, rng=0)
+    assert r.success is False
+    assert np.isnan(r.coverage) and not r.rmse_interval.defined
+    assert "no band" in r.summary()

@@ -35,8 +35,6 @@ import student_edition  # noqa: E402  (a Sphinx local extension, not a package)
 #: solution prose pastes: no leak today, but the first main-text role citing one would leak it.
 #: strict: once a notebook is fixed the test passes, fails as XPASS, and its entry must go.
 KNOWN_SOLUTION_GLUE = {
-    "compute_cost": "exercise solution glues cc_ex_h100_days_*, pasted only in its own prose",
-    "overfitting": "exercise solution glues of_step_R_001, of_main_R_1024*, pasted only in its own prose",
 }
 
 _ROLE = re.compile(r"\{glue(?::[\w-]*)?\}`([^`]+)`")
