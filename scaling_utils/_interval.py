@@ -62,8 +62,9 @@ def format_with_error(value, error, *, digits=4):
     ----------
     value : float
     error : float
-        Its (Monte-Carlo) standard error; 0 or non-finite means "unknown", and then
-        ``digits`` significant digits are printed.
+        Its (Monte-Carlo) standard error; 0, non-finite or below ``1e-12 * |value|``
+        (rounding, not sampling) means "unknown", and then ``digits`` significant digits
+        are printed.
     digits : int, default 4
         Significant digits when the error is unknown or zero.
 
@@ -86,7 +87,8 @@ def format_with_error(value, error, *, digits=4):
         return str(value)
     if error < 0:
         raise ValueError(f"`error` must be >= 0 (a standard error), got {error!r}.")
-    if not (math.isfinite(error) and error > 0):
+    # An error at the level of rounding (a few ulps) is no error: it says the value is exact.
+    if not (math.isfinite(error) and error > 1e-12 * abs(value)):
         return f"{value:.{digits}g}"
     place = _decimal_place(error)
     if value == 0:
@@ -231,7 +233,9 @@ def percentile_interval(values, confidence=0.95, *, min_samples=20):
         return BootstrapInterval(math.nan, math.nan, confidence=confidence, n_samples=m,
                                  reason=f"only {m} successful resamples")
     q_lo, q_hi = (1 - confidence) / 2, (1 + confidence) / 2
-    lo, hi = np.quantile(arr, [q_lo, q_hi])
+    # Interpolation can land an ulp outside the sample (seen with AVX-512 kernels on a constant
+    # sample): a quantile never leaves [min, max].
+    lo, hi = np.clip(np.quantile(arr, [q_lo, q_hi]), arr[0], arr[-1])
     return BootstrapInterval(lo, hi, lower_error=_quantile_mc_se(arr, q_lo),
                              upper_error=_quantile_mc_se(arr, q_hi), confidence=confidence,
                              n_samples=m)

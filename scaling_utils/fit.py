@@ -682,6 +682,20 @@ def _fixed(value, decimals):
     return f"{value:.{decimals}f}"
 
 
+def _estimate_text(value, se):
+    """A point estimate beside its bootstrap interval: to 1/100 of its standard error.
+
+    Digits far below the statistical error are not reproducible either: the optimiser stops
+    within a tolerance, and where the objective is flat (``B`` of the Chinchilla law) its last
+    digits move with the machine's arithmetic. At most 4 decimals, as :func:`_fixed`.
+    """
+    value, se = float(value), float(se)
+    if not (np.isfinite(value) and np.isfinite(se) and se > 0) or not 1e-3 <= abs(value) < 1e6:
+        return _fixed(value, 4)
+    decimals = int(min(max(-np.floor(np.log10(se / 100)), 0), 4))
+    return f"{value:.{decimals}f}"
+
+
 #: Share of failed resamples above which a bootstrap's intervals are not trusted.
 MAX_FAILED_SHARE = 0.05
 
@@ -807,7 +821,7 @@ class ChinchillaBootstrap:
         for name, row in t.iterrows():
             iv = self.interval(name)
             text = f"[{iv.text(', ')}]  SE {row['se']:.3g}" if iv.defined else f"no interval ({iv.reason})"
-            lines.append(f"  {name:>5} = {_fixed(row['estimate'], 4):>10}  {text}")
+            lines.append(f"  {name:>5} = {_estimate_text(row['estimate'], row['se']):>10}  {text}")
         lines.append(f"  success = {self.success} ({self.message})")
         return "\n".join(lines)
 

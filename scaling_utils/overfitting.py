@@ -1186,15 +1186,17 @@ def fit_repetition_constant(epochs, effective_ratio, *, confidence=0.95, initial
         reasons.append(f"not converged: {exc}")
     R_star = float(np.exp(log_r)) if np.isfinite(log_r) and log_r < 700 else float("inf")
     largest = float(epochs.max() - 1.0)
-    if not np.isfinite(R_star) or not np.isfinite(cov).all():
-        reasons.append("R* or its variance is not finite")
-    elif R_star > 1e3 * largest:
+    # Runs off (or to zero) is checked first: there the variance is often not finite either, and
+    # which of the two a machine's arithmetic reports first must not change the message.
+    if np.isfinite(log_r) and R_star > 1e3 * largest:
         reasons.append(f"R* = {R_star:.3g} runs off to infinity (over 1000 times the largest number of "
                        "repeated epochs): the data show no diminishing returns, so R* is not "
                        "identified, only bounded below")
     elif R_star < 1e-3:
         reasons.append(f"R* = {R_star:.3g} runs to zero: repeated epochs add nothing in these data, "
                        "so R* is not identified, only bounded above")
+    elif not np.isfinite(R_star) or not np.isfinite(cov).all():
+        reasons.append("R* or its variance is not finite")
     resid = np.log(ratio) - model(epochs, log_r)
     n = epochs.size
     t = stats.t.ppf(0.5 + confidence / 2, df=max(n - 1, 1))

@@ -922,6 +922,29 @@ def test_power_law_on_flat_or_constant_data_fails():
         plt.close("all")
 
 
+def test_bootstrap_summary_prints_estimates_to_a_hundredth_of_their_standard_error():
+    # B of the Chinchilla refit (SE ~1300) printed as 2143.4174 on one CPU and 2143.4173 on
+    # another (AVX-512): digits four orders below the statistical error are noise.
+    from scaling_utils.fit import _estimate_text
+
+    assert _estimate_text(2143.41738, 1330.0) == "2143"
+    assert _estimate_text(477.8259, 122.0) == "478"
+    assert _estimate_text(1.81724, 0.0247) == "1.8172"
+    assert _estimate_text(0.34731, 0.0152) == "0.3473"
+    assert _estimate_text(0.5, 1e-9) == "0.5000"  # at most 4 decimals
+    assert _estimate_text(2.5e24, 1e23) == "2.5e+24"  # huge: 4 significant digits
+    assert _estimate_text(1.5, float("nan")) == "1.5000"
+
+
+def test_percentile_interval_of_a_constant_sample_is_exact():
+    # np.quantile returned 0.3 - 1 ulp on an AVX-512 machine, printed as 0.29999999999999999.
+    for value in (0.3, 0.1, 1.7, 1e-5):
+        exact = fit.percentile_interval(np.full(100, value))
+        assert tuple(exact) == (value, value)
+    assert fit.percentile_interval(np.full(100, 0.3)).text() == "0.3 to 0.3"
+    assert fit.format_with_error(0.3, 1e-17) == "0.3"
+
+
 def test_percentile_interval_reports_its_monte_carlo_error():
     rng = np.random.default_rng(0)
     values = rng.standard_normal(4000)
