@@ -328,7 +328,7 @@ def compute_optimal_exponents(*, alpha, beta):
     return beta / (alpha + beta), alpha / (alpha + beta)
 
 
-def compute_optimal(C, *, A, B, alpha, beta):
+def compute_optimal(C, *, A, B, alpha, beta, E=None):
     r"""Compute-optimal model size and data for a FLOP budget, with ``C = 6 N D``.
 
     Minimising ``A/N**alpha + B/D**beta`` subject to ``6 N D = C`` gives
@@ -342,7 +342,11 @@ def compute_optimal(C, *, A, B, alpha, beta):
     C : array_like
         Training compute in FLOP, > 0.
     A, B, alpha, beta : float
-        Parameters of the Chinchilla form (``E`` does not enter).
+        Parameters of the Chinchilla form.
+    E : float, optional
+        Ignored: the irreducible loss does not move the optimum. Accepted (and checked to be
+        a number if given) so that a published dict passes whole:
+        ``compute_optimal(C, **HOFFMANN_2022)``.
 
     Returns
     -------
@@ -358,6 +362,8 @@ def compute_optimal(C, *, A, B, alpha, beta):
     B = check_positive_scalar("B", B)
     alpha = check_positive_scalar("alpha", alpha)
     beta = check_positive_scalar("beta", beta)
+    if E is not None:
+        check_scalar("E", E)
     with _overflow_checked():
         N_opt, D_opt = _optimal_allocation(C, A, B, alpha, beta)
     names = ("C", "A", "B", "alpha", "beta")
@@ -377,15 +383,17 @@ def _optimal_allocation(C, A, B, alpha, beta):
     return G * (C / 6.0) ** a, (C / 6.0) ** (1.0 - a) / G
 
 
-def tokens_per_parameter(C, *, A, B, alpha, beta):
+def tokens_per_parameter(C, *, A, B, alpha, beta, E=None):
     """Compute-optimal tokens per parameter ``D_opt / N_opt`` at budget ``C`` (FLOP).
+
+    ``E`` is ignored, as in :func:`compute_optimal`.
 
     Notes
     -----
     Follows from :func:`compute_optimal`; Hoffmann et al. (2022), Table 3
     implies about 20 tokens per parameter. Chapter: *Power laws*.
     """
-    N_opt, D_opt = compute_optimal(C, A=A, B=B, alpha=alpha, beta=beta)
+    N_opt, D_opt = compute_optimal(C, A=A, B=B, alpha=alpha, beta=beta, E=E)
     with _overflow_checked():
         out = np.asarray(D_opt) / np.asarray(N_opt)
     return _finite(out, "C", "A", "B", "alpha", "beta", what="The tokens per parameter")
@@ -781,7 +789,7 @@ def epoch_value(epoch, *, R_D_star=MUENNIGHOFF_2023["R_D_star"]):
     return _finite(out, "epoch", "R_D_star")
 
 
-def optimal_params_for_tokens(D, *, A, B, alpha, beta):
+def optimal_params_for_tokens(D, *, A, B, alpha, beta, E=None):
     r"""Compute-optimal parameters for ``D`` training tokens on the Chinchilla frontier.
 
     Inverting :func:`compute_optimal`: with ``G = (alpha A/(beta B))**(1/(alpha+beta))``,
@@ -793,6 +801,8 @@ def optimal_params_for_tokens(D, *, A, B, alpha, beta):
         Tokens, > 0.
     A, B, alpha, beta : float
         Parameters of the Chinchilla form.
+    E : float, optional
+        Ignored (does not move the frontier); accepted so a published dict passes whole.
 
     Returns
     -------
@@ -809,6 +819,8 @@ def optimal_params_for_tokens(D, *, A, B, alpha, beta):
     B = check_positive_scalar("B", B)
     alpha = check_positive_scalar("alpha", alpha)
     beta = check_positive_scalar("beta", beta)
+    if E is not None:
+        check_scalar("E", E)
     with _overflow_checked():
         out = _optimal_params_for_tokens(D, A, B, alpha, beta)
     return _finite(out, "D", "A", "B", "alpha", "beta")

@@ -907,3 +907,15 @@ def test_overflowing_results_raise_instead_of_returning_inf(func, kwargs):
     # Were silent inf (or a bare OverflowError from Python's float power).
     with pytest.raises(ValueError, match="not finite"):
         func(**kwargs)
+
+
+@pytest.mark.parametrize("published", ["HOFFMANN_2022", "HOFFMANN_2022_UNROUNDED", "BESIROGLU_2024"])
+def test_compute_optimal_takes_a_published_dict_whole(published):
+    # E does not move the optimum; `compute_optimal(C, **laws.HOFFMANN_2022)` raised TypeError on E.
+    params = dict(getattr(laws, published))
+    without_e = {k: v for k, v in params.items() if k != "E"}
+    assert laws.compute_optimal(5.76e23, **params) == laws.compute_optimal(5.76e23, **without_e)
+    assert laws.tokens_per_parameter(5.76e23, **params) == laws.tokens_per_parameter(5.76e23, **without_e)
+    assert laws.optimal_params_for_tokens(3e14, **params) == laws.optimal_params_for_tokens(3e14, **without_e)
+    with pytest.raises(TypeError, match="`E`"):
+        laws.compute_optimal(5.76e23, **{**params, "E": "one"})
