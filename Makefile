@@ -5,8 +5,11 @@
 #   make book-student  build the student edition (no solutions) into _build/student/_build/html
 #   make test          strict builds of both editions, then one pytest run: unit tests, nbval
 #                      re-execution of every page, assignment grading, browser test of the site
-#   make assignments   build student notebooks + autograder zips into _build/assignments/
+#   make assignments   build student notebooks and grading files into _build/assignments/, and
+#                      the student handout _build/assignments/handout(.zip) (no solutions)
 #   make grade         ASSIGNMENT=<name> SUBMISSIONS=<folder of .ipynb>: grades.csv there
+#                      (TIME_LIMIT=<seconds per submission>, default 300; JOBS=<parallel>, 2)
+#   make sandbox       install the grading sandbox (Debian's bubblewrap)
 #   make browser       install headless Chromium (Debian's chromium) for the browser test
 #   make lab           open JupyterLab on chapters/
 #   make benchmark     run benchmarks/bench_fit.py
@@ -39,7 +42,7 @@ LAB_ARGS ?=
 # worker: nbval runs a notebook's cells in order in one kernel). PYTEST_WORKERS=0 runs serially.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv book book-student test browser assignments grade lab benchmark execute data pin-data nbval-cpus clean distclean
+.PHONY: help venv book book-student test browser sandbox assignments grade lab benchmark execute data pin-data nbval-cpus clean distclean
 
 # Notebooks re-executed by `make execute` (default: every page). The Execution times page
 # reports the others' timings, so it runs last.
@@ -48,7 +51,7 @@ CHAPTERS ?= $(filter-out $(TIMES_PAGE),$(wildcard chapters/*.ipynb)) $(TIMES_PAG
 STUDENT := $(BUILD)/student
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# //'
+	@sed -n '3,20p' Makefile | sed 's/^# //'
 
 venv: $(STAMP)
 
@@ -77,14 +80,20 @@ book-student: $(STAMP)
 browser:
 	@bash scripts/install_chromium.sh
 
+sandbox:
+	@bash scripts/install_bubblewrap.sh
+
 assignments: $(STAMP)
 	@"$(PY)" scripts/assignments.py build
 
+TIME_LIMIT ?= 300
+JOBS ?= 2
 grade: $(STAMP)
-	@if [ -z "$${ASSIGNMENT:-}" ] || [ -z "$${SUBMISSIONS:-}" ]; then
+	@bash scripts/install_bubblewrap.sh || echo "WARNING: no bubblewrap: submissions will run WITHOUT a sandbox" >&2
+	if [ -z "$${ASSIGNMENT:-}" ] || [ -z "$${SUBMISSIONS:-}" ]; then
 	  echo "usage: make grade ASSIGNMENT=<name> SUBMISSIONS=<folder of submitted .ipynb>" >&2; exit 2
 	fi
-	"$(PY)" scripts/assignments.py grade "$$ASSIGNMENT" "$$SUBMISSIONS"
+	"$(PY)" scripts/assignments.py grade "$$ASSIGNMENT" "$$SUBMISSIONS" --time-limit "$(TIME_LIMIT)" --jobs "$(JOBS)"
 
 # Three steps: strict builds of (1) the teacher and (2) the student edition, then (3) one pytest
 # run (one set of counts) for the unit tests, nbval, the assignments and the browser test, which
@@ -93,6 +102,8 @@ test: $(STAMP)
 	@mkdir -p "$(BUILD)"
 	# Without a browser the browser test fails and says how to get one; everything else still runs.
 	bash scripts/install_chromium.sh || echo "warning: no headless Chromium; the browser test will fail" >&2
+	# Without bubblewrap the grading-sandbox tests fail and say how to get it.
+	bash scripts/install_bubblewrap.sh || echo "warning: no bubblewrap; the grading-sandbox tests will fail" >&2
 	pytest_status=0; build_status=0; student_status=0
 	rm -f "$(BUILD)/pytest-junit.xml"
 	echo "== [1/3] strict build, teacher edition: jupyter-book build . -W -n --keep-going --all =="

@@ -7,6 +7,7 @@ exported variable would be inherited by nbval's Jupyter kernels, which would
 then stop producing the inline figures the committed notebooks contain.
 """
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def load_script(name):
     path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while it is being executed
     spec.loader.exec_module(module)
     return module
 
