@@ -288,6 +288,12 @@ def bwrap_path() -> str | None:
 
 
 _SANDBOX_OK: dict[str, bool] = {}
+_SANDBOX_WHY: dict[str, str] = {}
+
+
+def sandbox_problem() -> str:
+    """Why ``sandbox_available()`` is False ("" if it is True)."""
+    return "" if sandbox_available() else _SANDBOX_WHY.get("why", "")
 
 
 def sandbox_available() -> bool:
@@ -300,8 +306,12 @@ def sandbox_available() -> bool:
                     done = subprocess.run(_sandbox_command(Path(tmp), [sys.executable, "-c", "pass"]),
                                           capture_output=True, timeout=60)
                     ok = done.returncode == 0
-                except (OSError, subprocess.TimeoutExpired):
+                    _SANDBOX_WHY["why"] = done.stderr.decode("utf-8", "replace").strip()[:500]
+                except (OSError, subprocess.TimeoutExpired) as exc:
                     ok = False
+                    _SANDBOX_WHY["why"] = f"{type(exc).__name__}: {exc}"
+        else:
+            _SANDBOX_WHY["why"] = "no bwrap on PATH"
         _SANDBOX_OK["ok"] = ok
     return _SANDBOX_OK["ok"]
 
@@ -319,6 +329,12 @@ def _sandbox_command(workdir: Path, command: list[str]) -> list[str]:
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", "/etc/mime.types"):
         if os.path.exists(etc):
             args += ["--ro-bind", etc, etc]
+    # The private /tmp and home first: the read-only binds below may lie under /tmp (a clone
+    # in /tmp), and a tmpfs mounted after them would hide them.
+    home = "/home/student"
+    args += ["--dev", "/dev", "--proc", "/proc",
+             "--size", str(SANDBOX_DISK_BYTES), "--tmpfs", "/tmp",
+             "--size", str(SANDBOX_DISK_BYTES), "--tmpfs", home]
     readable = {Path(sys.base_prefix).resolve(), Path(sys.prefix)}
     readable |= {ROOT / folder for folder in HANDOUT_DIRS}
     mirror = os.environ.get("SCALING_UTILS_DATA_MIRROR", "").strip()
@@ -329,11 +345,7 @@ def _sandbox_command(workdir: Path, command: list[str]) -> list[str]:
         readable.add(Path(cache).resolve())
     for path in sorted(readable, key=lambda p: len(p.parts)):
         args += ["--ro-bind", str(path), str(path)]
-    home = "/home/student"
-    args += ["--dev", "/dev", "--proc", "/proc",
-             "--size", str(SANDBOX_DISK_BYTES), "--tmpfs", "/tmp",
-             "--size", str(SANDBOX_DISK_BYTES), "--tmpfs", home,
-             "--ro-bind", str(RUNNER), "/opt/grader/grade_runner.py"]
+    args += ["--ro-bind", str(RUNNER), "/opt/grader/grade_runner.py"]
     for item in sorted(workdir.iterdir()):
         args += ["--ro-bind", str(item), f"{home}/{item.name}"]
     args += ["--chdir", home, "--clearenv"]

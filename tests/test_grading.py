@@ -209,7 +209,8 @@ def _stray_processes(marker: str) -> list[str]:
 def batches(request, tmp_path_factory):
     """``batches[name]``: the grades, feedback and aftermath of assignment ``name``'s batch."""
     assert assignments.sandbox_available(), (
-        "bubblewrap (bwrap) is missing or cannot start a sandbox here: run `make sandbox`")
+        f"bubblewrap (bwrap) is missing or cannot start a sandbox here ({assignments.sandbox_problem()}): "
+        "run `make sandbox`")
     wanted = sorted({item.callspec.params["name"] for item in request.session.items
                      if getattr(item, "module", None) is request.module and "batches" in getattr(item, "fixturenames", ())
                      and "name" in getattr(getattr(item, "callspec", None), "params", {})})
@@ -318,7 +319,7 @@ def test_submissions_cannot_reach_the_teachers_files_or_outlive_their_run(name, 
 
 
 def test_a_busy_loop_is_killed_at_the_time_limit(tmp_path):
-    assert assignments.sandbox_available(), "run `make sandbox`"
+    assert assignments.sandbox_available(), f"run `make sandbox` ({assignments.sandbox_problem()})"
     name = NAMES[0]
     paths = assignments.build(name, tmp_path / "built", run_tests=False)
     folder = tmp_path / "submissions"
