@@ -151,9 +151,10 @@ def forward_flops_per_token(N, *, n_layer, n_ctx, d_attn):
     Notes
     -----
     Kaplan et al. (2020), Section 2.1 and Table 1: ``C_forward ≈ 2N + 2 n_layer n_ctx d_attn``.
-    That convention counts one multiply-add per query-key product; an accounting that also
-    counts the attention-times-values product in full doubles the term (pass
-    ``d_attn=2 * d_model`` to get it). Chapter: *Compute cost*.
+    That convention counts one multiply-add per query-key product. Hoffmann et al. (2022),
+    Appendix F, also count the attention-times-values product ("Softmax @ query reductions")
+    in full, which doubles the term (pass ``d_attn=2 * d_model`` to get it); they add a
+    softmax term, the embeddings and the final logits as well. Chapter: *Compute cost*.
     """
     N = as_positive_array("N", N)
     n_layer = as_positive_array("n_layer", n_layer)

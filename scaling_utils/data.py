@@ -304,14 +304,15 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="chinchilla_published_fits",
-        sha256="e3fb54455daeff1fc8cc37691b7dcd9bd349969e375aff3cbd83506ac5df9d19",
+        sha256="9fbcd2b47c8da4a177797136e1cff41a3923900c3eb0c3ab825c2486052af2db",
         citation=(
             "Hoffmann et al. (2022), arXiv:2203.15556, Section 3.3; Besiroglu et al. "
             "(2024), Chinchilla Scaling: A replication attempt, arXiv:2404.10102"
         ),
         description=(
             "Published Approach-3 fits L = E + A/N^alpha + B/D^beta (Hoffmann rounded and "
-            "unrounded; Besiroglu fit and bootstrap SE/95% CI), long format"
+            "unrounded; Besiroglu fit; Besiroglu bootstrap estimates with SE and 95% CI, "
+            "marked [U]), long format"
         ),
         used_in="power_laws, entropy_floors",
     ),
@@ -337,7 +338,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="gpt3_table_d1",
-        sha256="e5cce145bd38b7ac2dbaa86533202076cbad6c88e207cec86eca68e674d83f69",
+        sha256="d930484b944d9502dbed70a709f53b390bd2988afe9d5e34016d0b6211e0478c",
         citation=(
             "Brown et al. (2020), Language Models are Few-Shot Learners, "
             "arXiv:2005.14165, Appendix D, Table D.1"
@@ -361,6 +362,23 @@ _ENTRIES = [
         ),
         used_in="compute_cost, claims_audit",
     ),
+    # --- power_laws generated entries ---
+    GeneratedTable(
+        name="hoffmann_mean_objective",
+        sha256="2c249e16d2428cadb8e1737506d505736b9773002db454db8911713ea2aa64c4",
+        generator="scripts/hoffmann_mean_objective.py",
+        citation=(
+            "This project (chapter Power laws): the Approach 3 fit of Hoffmann et al. (2022) "
+            "with the mean of the Huber losses and SciPy's default L-BFGS-B tolerances, "
+            "the failure mode described by Besiroglu et al. (2024), arXiv:2404.10102"
+        ),
+        description=(
+            "4,500 rows, one per start of the Hoffmann grid: start, end point (E, A, B, "
+            "alpha, beta), mean Huber objective, iterations, evaluations and SciPy's "
+            "success flag and message, on the 240 chinchilla_points runs"
+        ),
+        used_in="power_laws",
+    ),
     # --- entropy_floors entries ---
     GeneratedTable(
         name="known_entropy_sweep",
@@ -379,7 +397,7 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="entropy_estimates",
-        sha256="c86dbe915e9a9b6b0aa930c87523d0afdf9d96f28daea5d42351249cc93b65a9",
+        sha256="aca018494eccf02dbd5f0ec814f2ba7e10887a0149b9bbb251caff1652995dda",
         citation=(
             "Shannon (1951); Cover and King (1978); Brown et al. (1992); Hutter Prize and "
             "Large Text Compression Benchmark (enwik9); Kaplan et al. (2020), "
@@ -421,21 +439,21 @@ _ENTRIES = [
     # --- compute_cost entries ---
     TranscribedTable(
         name="patterson_2021_table4",
-        sha256="7a2051048842a862f5af27ff64e020285aec3319d05516f5390f1f51ffe259b6",
+        sha256="6aa9786ca786d8b7de48d7e7d50e01c6d48c9d2b883fc42eb6468319dbbc4ba2",
         citation=(
             "Patterson et al. (2021), Carbon Emissions and Large Neural Network Training, "
             "arXiv:2104.10350, Table 4"
         ),
         description=(
-            "Energy (MWh) and operational emissions (tCO2e) of GPT-3, T5, GShard-600B and "
-            "Switch Transformer [S], plus the GPT-3 inputs (processors, days, W, PUE, "
-            "kgCO2e/kWh) [U]; long format"
+            "Energy (MWh) and net operational emissions (tCO2e) of GPT-3, T5, GShard-600B and "
+            "Switch Transformer, the GPT-3 inputs (processors, days, W, PUE, kgCO2e/kWh, "
+            "measured TFLOP/s) and the measured Evolved Transformer NAS emissions [P]; long format"
         ),
         used_in="compute_cost, claims_audit",
     ),
     TranscribedTable(
         name="strubell_2019_table3",
-        sha256="0a5a2da2412c37fb5868ccb216d5ccf57397058d074a42a56eedc8f31081354c",
+        sha256="cdd4745089f3d7a311e6dab423e5ef9a7aeadef52e046fcd49f51b9baa2b2fb4",
         citation=(
             "Strubell, Ganesh, McCallum (2019), Energy and Policy Considerations for Deep "
             "Learning in NLP, ACL 2019, doi:10.18653/v1/P19-1355, Tables 1 and 3"
@@ -448,25 +466,25 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="accelerator_peak_rates",
-        sha256="b9477d4c1eb2238bfeacd3fbf89d35aef3e30d3b4430664cf2cc7db46caaeb23",
+        sha256="057b92a5c421983f7de3829683a34372e0b975b84115e1a7c7ef2eb02a48ae3a",
         citation="NVIDIA datasheets for the A100 SXM, H100 SXM and V100 SXM2",
         description=(
-            "Peak dense tensor TFLOP/s (A100 312, H100 989.4 [S]; V100 [U]), max power and "
-            "memory bandwidth [U]; long format"
+            "Peak dense tensor TFLOP/s (A100 312, H100 989.4 [S]; V100 125 [P]), max power "
+            "(V100 [P], others [U]) and memory bandwidth [U]; long format"
         ),
         used_in="compute_cost, claims_audit",
     ),
     # --- emergence entries ---
     TranscribedTable(
         name="gpt3_arithmetic",
-        sha256="7112d91becc06e48d22597171279154bb4e910187c9c549a35dc8c88c12e79c6",
+        sha256="5045a8acc116ca620f7e62e39884943fa11090dc49803bfeb3387310fd87a1df",
         citation=(
             "Brown et al. (2020), Language Models are Few-Shot Learners, "
             "arXiv:2005.14165, Section 3.9.1 (Figure 3.10)"
         ),
         description=(
             "GPT-3 175B few-shot accuracy (%) on 2-digit addition/subtraction, 3-digit "
-            "addition/subtraction and 2-digit multiplication, with problem counts ([S]/[U] marks)"
+            "addition/subtraction and 2-digit multiplication ([S]), with problem counts ([P])"
         ),
         used_in="emergence, claims_audit",
     ),
@@ -487,14 +505,15 @@ _ENTRIES = [
     ),
     TranscribedTable(
         name="stereoset",
-        sha256="a819e7340a71eb6008cbed0a17794d50f511e395e64314dd95060407d7567e3c",
+        sha256="438ffa9c0b06fc6608932afe39d6ff45c61d3d0ad7a4e64eeadb415207836c8d",
         citation=(
             "Nadeem, Bethke & Reddy (2021), StereoSet: Measuring stereotypical bias in "
             "pretrained language models, ACL 2021, doi:10.18653/v1/2021.acl-long.416"
         ),
         description=(
-            "StereoSet dev-set stereotype score, LM score and ICAT of GPT-2 small/medium/"
-            "large, SS of BERT and RoBERTa ([P]; parameter counts [U])"
+            "StereoSet LM score, stereotype score and ICAT of GPT-2 small/medium/large: "
+            "test set as the paper prints it ([S]) and dev-set evaluator output ([P]); "
+            "BERT and RoBERTa dev-set scores ([P]); parameter counts [U]"
         ),
         used_in="bias, claims_audit",
     ),
@@ -915,7 +934,7 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
         ``N`` (parameters), ``D`` (tokens, derived as ``C / (6 N)``), ``C`` (training
         FLOP) and ``loss`` (nats/token), all 245 rows in file order.  The Observational
         Scaling Laws files keep their raw columns (``obs_scaling_benchmarks``: 148 rows;
-        ``obs_scaling_emergent``: 84 rows, although the shared MANIFEST.json says 83).
+        ``obs_scaling_emergent``: 84 rows).
         Transcribed and generated tables are read as committed, after their bytes are
         checked against the pinned SHA-256; their columns are described in
         ``data/<name>/README.md``.

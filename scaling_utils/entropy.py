@@ -32,6 +32,8 @@ misspecification floor).
 * :func:`compressed_bits_per_byte` gives gzip/bz2/lzma upper bounds on entropy.
 * :func:`bits_per_char_to_nats_per_token` / :func:`nats_per_token_to_bits_per_char`
   convert between the units in which entropy estimates and LLM losses are reported.
+* :func:`fit_kaplan_floor` fits Kaplan et al.'s interaction form ``L(N, D)`` with an added
+  floor ``E``, to set beside the additive Chinchilla fit on a source with a known floor.
 
 All losses are in nats per symbol unless a name says bits.
 """
@@ -70,6 +72,10 @@ __all__ = [
     "compressed_bits_per_byte",
     "bits_per_char_to_nats_per_token",
     "nats_per_token_to_bits_per_char",
+    "KAPLAN_FLOOR_PARAMS",
+    "kaplan_floor_grid",
+    "KaplanFloorFit",
+    "fit_kaplan_floor",
 ]
 
 #: Largest number of order-grams (``n_symbols ** order``) a :class:`MarkovSource` may have;
@@ -970,3 +976,273 @@ def nats_per_token_to_bits_per_char(nats_per_token, *, chars_per_token):
         out = npt / (math.log(2.0) * cpt)
     check_finite_result(out, "nats_per_token", "chars_per_token")
     return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------- Kaplan's L(N, D)
+#: Names of the parameters of :func:`fit_kaplan_floor`, in the order of ``init_grid``'s
+#: columns after the first: ``(log E, log N_c, log D_c, alpha_N, alpha_D)``.
+KAPLAN_FLOOR_PARAMS = ("E", "N_c", "D_c", "alpha_N", "alpha_D")
+
+#: Largest |gradient| of the summed Huber objective at which a fit counts as converged.
+_KAPLAN_GRADIENT_TOLERANCE = 1e-6
+
+
+def kaplan_floor_grid():
+    """Default starting points of :func:`fit_kaplan_floor`, as rows ``(E / lowest loss,
+    log N_c, log D_c, alpha_N, alpha_D)``: 675 starts.
+
+    ``E`` starts at 0.5, 0.9 and 0.99 of the lowest observed loss; ``log N_c`` and
+    ``log D_c`` cover ``{-5, 0, 10, 20, 30}`` (Kaplan et al.'s language-model constants,
+    6.4e13 and 1.8e13, are near 31 and 30); both exponents start at 0.1, 0.3 and 1.
+    """
+    return np.array([(f, lNc, lDc, aN, aD)
+                     for f in (0.5, 0.9, 0.99)
+                     for lNc in (-5.0, 0.0, 10.0, 20.0, 30.0)
+                     for lDc in (-5.0, 0.0, 10.0, 20.0, 30.0)
+                     for aN in (0.1, 0.3, 1.0)
+                     for aD in (0.1, 0.3, 1.0)])
+
+
+def _kaplan_terms(theta, logN, logD):
+    """Pieces of ``L = E + [(N_c/N)^(aN/aD) + D_c/D]^aD`` for ``theta = (log E, log N_c,
+    log D_c, aN, aD)``: ``(E, T, S, su, sv, xN)`` with ``S = log[(N_c/N)^(aN/aD) + D_c/D]``,
+    ``T = exp(aD * S)``, ``su, sv`` the shares of the two terms inside the bracket and
+    ``xN = log N_c - log N``."""
+    e, lNc, lDc, aN, aD = theta
+    xN = lNc - logN
+    u = (aN / aD) * xN
+    v = lDc - logD
+    S = np.logaddexp(u, v)
+    with np.errstate(over="ignore", under="ignore"):
+        T = np.exp(aD * S)
+        su, sv = np.exp(u - S), np.exp(v - S)
+    return math.exp(e) if e < 700 else math.inf, T, S, su, sv, xN
+
+
+def _kaplan_jacobian(theta, logN, logD):
+    """Predicted loss and d(log L_hat)/d(theta) at every point, shape (n,) and (n, 5)."""
+    E, T, S, su, sv, xN = _kaplan_terms(theta, logN, logD)
+    aN, aD = theta[3], theta[4]
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        pred = E + T
+        dpred = np.stack([np.full_like(T, E), T * su * aN, T * aD * sv, T * su * xN,
+                          T * (S - su * aN * xN / aD)], axis=1)
+        return pred, dpred / pred[:, None]
+
+
+def _kaplan_objective(theta, logN, logD, logL, delta):
+    """Summed Huber loss of the log residuals and its gradient (inf where undefined)."""
+    if not (np.isfinite(theta).all() and theta[3] > 0 and theta[4] > 0):
+        return math.inf, np.zeros(5)
+    pred, J = _kaplan_jacobian(theta, logN, logD)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.log(pred) - logL
+    if not (np.isfinite(r).all() and np.isfinite(J).all()):
+        return math.inf, np.zeros(5)
+    a = np.abs(r)
+    f = float(np.sum(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))))
+    psi = np.clip(r, -delta, delta)
+    return f, psi @ J
+
+
+@dataclass(frozen=True)
+class KaplanFloorFit:
+    r"""Result of :func:`fit_kaplan_floor`: ``L = E + [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D``.
+
+    Attributes
+    ----------
+    E, N_c, D_c, alpha_N, alpha_D : float
+        Fitted parameters (``E`` in the units of the loss).
+    objective : float
+        Summed Huber loss of the log residuals at the optimum.
+    success : bool
+        Whether the numbers can be used: converged (every gradient component at most
+        1e-6), finite, both exponents positive, ``E`` below the lowest observed loss, and
+        every parameter identified (variance inflation at most 1e6).
+    message : str
+        How the fit ended; starts with ``"failed:"`` and names every reason when
+        ``success`` is False.
+    n_points, n_starts : int
+    huber_delta : float
+    """
+
+    E: float
+    N_c: float
+    D_c: float
+    alpha_N: float
+    alpha_D: float
+    objective: float
+    success: bool
+    message: str
+    n_points: int
+    n_starts: int
+    huber_delta: float
+
+    @property
+    def params(self):
+        """The five parameters as a dict."""
+        return {k: getattr(self, k) for k in KAPLAN_FLOOR_PARAMS}
+
+    def predict(self, N, D):
+        """Predicted loss for model sizes ``N`` and data sizes ``D`` (whatever ``success``)."""
+        if not all(np.isfinite(v) for v in self.params.values()):
+            raise ValueError(f"This fit has non-finite parameters ({self.message}); it cannot predict.")
+        N = as_positive_array("N", N)
+        D = as_positive_array("D", D)
+        check_broadcastable(N=N, D=D)
+        N, D = np.broadcast_arrays(N, D)
+        theta = np.array([math.log(self.E), math.log(self.N_c), math.log(self.D_c),
+                          self.alpha_N, self.alpha_D])
+        E, T, *_ = _kaplan_terms(theta, np.log(N).ravel(), np.log(D).ravel())
+        out = (E + T).reshape(N.shape)
+        return float(out) if out.ndim == 0 else out
+
+    def summary(self):
+        """A short text summary (whatever the outcome of the fit)."""
+        return "\n".join([
+            f"Kaplan L(N, D) fit with a floor on {self.n_points} points from {self.n_starts} starts "
+            f"(Huber delta = {self.huber_delta:g})",
+            f"  E = {self.E:.4f}   N_c = {self.N_c:.3g}   D_c = {self.D_c:.3g}   "
+            f"alpha_N = {self.alpha_N:.4f}   alpha_D = {self.alpha_D:.4f}",
+            f"  objective = {self.objective:.6g}   success = {self.success} ({self.message})",
+        ])
+
+    def __str__(self):
+        return self.summary()
+
+    def _repr_html_(self):
+        return "<pre>" + self.summary() + "</pre>"
+
+    def plot(self, N, D, loss, *, ax=None):
+        """Observed against predicted loss, with the diagonal (matplotlib imported lazily)."""
+        import matplotlib.pyplot as plt
+
+        loss = as_positive_array("loss", loss).ravel()
+        pred = np.asarray(self.predict(N, D), dtype=float).ravel()
+        if ax is None:
+            _, ax = plt.subplots()
+        label = "runs" if self.success else "runs (fit failed)"
+        ax.scatter(pred, loss, s=12, alpha=0.7, label=label)
+        lo, hi = min(pred.min(), loss.min()), max(pred.max(), loss.max())
+        ax.plot([lo, hi], [lo, hi], color="black", lw=1, label="perfect fit")
+        ax.set_xlabel("predicted loss")
+        ax.set_ylabel("observed loss")
+        ax.legend()
+        return ax
+
+
+def fit_kaplan_floor(N, D, loss, *, huber_delta=1e-3, init_grid=None):
+    r"""Fit Kaplan et al.'s ``L(N, D)`` with an added floor:
+    ``L = E + [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D``.
+
+    Parameters
+    ----------
+    N, D, loss : array_like
+        Model sizes, data sizes and losses (> 0), one per run; at least 6 runs.
+    huber_delta : float, default 1e-3
+        Huber threshold on log-loss residuals, as in :func:`scaling_utils.fit.fit_chinchilla`,
+        so that the two forms are fitted by the same objective.
+    init_grid : array_like of shape (k, 5), optional
+        Starting points ``(E / lowest loss, log N_c, log D_c, alpha_N, alpha_D)``; default
+        :func:`kaplan_floor_grid` (675 starts).
+
+    Returns
+    -------
+    KaplanFloorFit
+        ``success`` is False, with every reason in ``message``, when the optimum has a
+        gradient component above 1e-6, is not finite, has an exponent that is not
+        positive, puts ``E`` at or above the lowest observed loss, lets the scaling term
+        vanish (below 1e-4 of the loss at every point), is fitted to flat losses, or leaves
+        a parameter unidentified (variance inflation above 1e6).
+
+    Notes
+    -----
+    Kaplan et al. (2020), arXiv:2001.08361, eq. (1.5) (their eq. 4.1 in Section 4), with no
+    floor; the constant ``E`` is added here, as the Chinchilla law has one, so that the
+    two forms can be compared on a source whose floor is known.  Each start is run to
+    convergence by SciPy's L-BFGS-B with the analytic gradient; the best is polished from
+    its own optimum.  Unlike the additive Chinchilla form, the data term's weight depends
+    on ``N``.  Chapter: *Entropy floors*.
+    """
+    from scipy import optimize
+
+    from . import _diagnose
+
+    N = as_positive_array("N", N, ndim=1)
+    D = as_positive_array("D", D, ndim=1)
+    loss = as_positive_array("loss", loss, ndim=1)
+    if not (N.size == D.size == loss.size):
+        raise ValueError(f"`N`, `D` and `loss` must have the same length, got {N.size}, {D.size} "
+                         f"and {loss.size}.")
+    if N.size < 6:
+        raise ValueError(f"The Kaplan form with a floor has 5 parameters; pass at least 6 runs, "
+                         f"got {N.size}.")
+    delta = check_positive_scalar("huber_delta", huber_delta)
+    grid = kaplan_floor_grid() if init_grid is None else as_float_array("init_grid", init_grid, ndim=2)
+    if grid.shape[1] != 5 or grid.shape[0] == 0:
+        raise ValueError(f"`init_grid` must have shape (k, 5), got {grid.shape}.")
+    if not ((grid[:, 0] > 0).all() and (grid[:, 3] > 0).all() and (grid[:, 4] > 0).all()):
+        raise ValueError("`init_grid`: E / lowest loss and both exponents must be > 0.")
+    logN, logD, logL = np.log(N), np.log(D), np.log(loss)
+
+    def fg(t):
+        return _kaplan_objective(t, logN, logD, logL, delta)
+
+    bounds = [(None, None), (None, None), (None, None), (1e-6, None), (1e-6, None)]
+    options = {"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-12}
+    best_x, best_f = None, math.inf
+    for row in grid:
+        t0 = np.array([math.log(row[0]) + logL.min(), row[1], row[2], row[3], row[4]])
+        if not np.isfinite(fg(t0)[0]):
+            continue
+        res = optimize.minimize(fg, t0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+        if np.isfinite(res.fun) and res.fun < best_f:
+            best_x, best_f = res.x, float(res.fun)
+    reasons = []
+    if best_x is None:
+        theta = np.full(5, np.nan)
+        reasons.append("no start gave a finite objective")
+    else:
+        theta = best_x
+        for _ in range(3):  # polish: restart from the optimum until it stops moving
+            res = optimize.minimize(fg, theta, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+            if not (np.isfinite(res.fun) and res.fun <= best_f):
+                break
+            moved = float(np.max(np.abs(res.x - theta)))
+            theta, best_f = res.x, float(res.fun)
+            if moved < 1e-12:
+                break
+        grad = fg(theta)[1]
+        grad_max = float(np.max(np.abs(grad)))
+        if not grad_max <= _KAPLAN_GRADIENT_TOLERANCE:
+            reasons.append(f"not converged: max |gradient| = {grad_max:.2g} > 1e-6")
+        if not theta[3] > 1e-5:
+            reasons.append(f"alpha_N = {theta[3]:.3g} is at its bound: the loss does not fall with N")
+        if not theta[4] > 1e-5:
+            reasons.append(f"alpha_D = {theta[4]:.3g} is at its bound: the loss does not fall with D")
+        E = math.exp(theta[0])
+        if not E < loss.min():
+            reasons.append(f"E = {E:.4g} is not below the lowest observed loss {loss.min():.4g}: "
+                           "a floor the data have gone through")
+        flat = _diagnose.flat_values_message("loss", loss)
+        if flat:
+            reasons.append(flat)
+        pred, J = _kaplan_jacobian(theta, logN, logD)
+        share = float(np.max((pred - E) / pred)) if np.isfinite(pred).all() else math.nan
+        if not share >= 1e-4:
+            reasons.append("the term [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D is below 1e-4 of the "
+                           "loss at every point: it has vanished, so only E is identified")
+        weak = _diagnose.poorly_identified(np.where(np.isfinite(J), J, 0.0), KAPLAN_FLOOR_PARAMS)
+        if weak:
+            reasons.append(f"the data do not identify {', '.join(weak)}: the objective is flat along "
+                           f"a combination of them (variance inflation > {_diagnose.VIF_LIMIT:.0e})")
+    message = ("converged; L-BFGS-B from every start, max |gradient| <= 1e-6" if not reasons
+               else _diagnose.join_reasons(reasons))
+    finite = np.isfinite(theta).all()
+    return KaplanFloorFit(
+        E=math.exp(theta[0]) if finite else math.nan,
+        N_c=math.exp(theta[1]) if finite and theta[1] < 700 else math.nan,
+        D_c=math.exp(theta[2]) if finite and theta[2] < 700 else math.nan,
+        alpha_N=float(theta[3]), alpha_D=float(theta[4]),
+        objective=best_f, success=not reasons, message=message,
+        n_points=int(N.size), n_starts=int(grid.shape[0]), huber_delta=delta)

@@ -7,8 +7,13 @@ The Chinchilla fit follows Hoffmann et al. (2022), Appendix D.2 (eq. 3): minimis
 
 over ``(a, b, e, alpha, beta)`` with ``A = exp(a)``, ``B = exp(b)``,
 ``E = exp(e)``, ``delta = 1e-3``, by L-BFGS from a grid of 4,500 starting points,
-keeping the best.  Besiroglu et al. (2024) showed that the objective must be
-*summed* over points (not averaged) to reproduce sensible intervals.
+keeping the best.  The objective is *summed* over points, as in Besiroglu et al.
+(2024).  The sum and the mean have the same optimum; what differs is scale: the mean is
+about 240 times smaller, so an optimiser with absolute stopping tolerances (SciPy's
+L-BFGS-B defaults, ``gtol = 1e-5``) stops long before the optimum.  Besiroglu et al.
+identify this as why Hoffmann et al.'s published fit is not the optimum of its own
+objective; :func:`chinchilla_objective_and_gradient` with ``reduction="mean"`` lets a
+chapter show it.
 
 Speed: rather than calling :func:`scipy.optimize.minimize` 4,500 times, the
 starts run together through one vectorised L-BFGS (``_batched_lbfgs``), and
@@ -32,6 +37,7 @@ from . import _diagnose, laws
 from ._interval import BootstrapInterval, format_with_error, percentile_interval
 from ._validate import (
     ArgumentTypeError,
+    as_float_array,
     as_positive_array,
     check_bool,
     check_choice,
@@ -45,6 +51,7 @@ from ._validate import (
 __all__ = [
     "hoffmann_grid",
     "chinchilla_objective",
+    "chinchilla_objective_and_gradient",
     "fit_chinchilla",
     "bootstrap_chinchilla",
     "fit_power_law",
@@ -265,6 +272,44 @@ def chinchilla_objective(params, N, D, loss, *, huber_delta=1e-3):
     E, A, B, alpha, beta = laws._check_chinchilla_params(*(params[k] for k in PARAM_NAMES))
     theta = np.array([[np.log(A), np.log(B), np.log(E), alpha, beta]])
     return float(_objective_and_grad(theta, logN, logD, logL, delta)[0][0])
+
+
+def chinchilla_objective_and_gradient(theta, N, D, loss, *, huber_delta=1e-3, reduction="sum"):
+    """Approach 3 objective and its gradient at one point ``theta``, for a generic optimiser.
+
+    Parameters
+    ----------
+    theta : array_like of shape (5,)
+        ``(log A, log B, log E, alpha, beta)``, the order of :func:`hoffmann_grid`.
+    N, D, loss : array_like
+        Parameters, tokens and final loss (nats/token) of the training runs.
+    huber_delta : float, default 1e-3
+    reduction : {"sum", "mean"}, default "sum"
+        Sum the Huber losses over points (as :func:`fit_chinchilla`) or average them.
+
+    Returns
+    -------
+    (float, ndarray of shape (5,))
+        Objective and gradient, ready for ``scipy.optimize.minimize(..., jac=True)``.
+        A wild trial point may overflow to ``inf``; wrap calls in ``np.errstate`` if so.
+
+    Notes
+    -----
+    The mean is the sum divided by the number of points: the same minimiser, a smaller
+    scale. Hoffmann et al. (2022), Appendix D.2; Besiroglu et al. (2024) on the mean's
+    effect on the optimiser's stopping rule. Chapter: *Power laws*.
+    """
+    logN, logD, logL = _prepare(N, D, loss, min_points=1)
+    delta = check_positive_scalar("huber_delta", huber_delta)
+    reduction = check_choice("reduction", reduction, ("sum", "mean"))
+    theta = as_float_array("theta", theta)
+    if theta.shape != (_N_PARAMS,):
+        raise ValueError(f"`theta` must have shape (5,) in the order (log A, log B, log E, alpha, beta), "
+                         f"got shape {theta.shape}.")
+    f, g = _objective_and_grad(theta[None, :], logN, logD, logL, delta)
+    if reduction == "mean":
+        return float(f[0]) / logN.size, g[0] / logN.size
+    return float(f[0]), g[0]
 
 
 # --------------------------------------------------------------------------

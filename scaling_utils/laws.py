@@ -93,7 +93,7 @@ KAPLAN_2020 = MappingProxyType(
     }
 )
 
-#: Hoffmann et al. (2022), arXiv:2203.15556, Approach 3, eq. 10 as printed.
+#: Hoffmann et al. (2022), arXiv:2203.15556, Approach 3 fitted values as printed (Section 3.3 / Appendix D.2; equation number not verified).
 HOFFMANN_2022 = MappingProxyType({"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28})
 
 #: The same fit to more digits, as used by the replication (Besiroglu et al. 2024).
@@ -274,7 +274,7 @@ def chinchilla_loss(N, D, *, E, A, B, alpha, beta):
 
     Notes
     -----
-    Hoffmann et al. (2022), eq. 2 (functional form) and eq. 10 (fitted values).
+    Hoffmann et al. (2022), eq. 2 (functional form); fitted values: Approach 3 fitted values as printed (Section 3.3 / Appendix D.2; equation number not verified).
     Chapter: *Power laws*.
     """
     N = as_positive_array("N", N)

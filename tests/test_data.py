@@ -595,8 +595,8 @@ def test_third_party_loads_from_mirror(mirror_env):
     assert "FLOPs (1E21)" in bench.columns
 
     emerg = data.load("obs_scaling_emergent")
-    # MANIFEST.json and the brief say 83 rows, but the registered (hash-verified) file holds
-    # 84 models: a header plus 84 data lines, the last without a trailing newline.
+    # The registered (hash-verified) file holds 84 models: a header plus 84 data lines, the
+    # last without a trailing newline (an earlier manifest said 83).
     assert len(emerg) == 84
     assert emerg["Model"].is_unique
     assert emerg.columns[0] == "Model"
@@ -908,3 +908,20 @@ def test_used_in_matches_what_the_chapters_load():
         assert claimed == actual, f"{name}: registry says used_in={sorted(claimed)}, chapters load it in {sorted(actual)}"
     unknown = set().union(*loads.values()) - set(registry.index)
     assert not unknown, f"chapters load unregistered datasets: {sorted(unknown)}"
+
+
+# --- housekeeping: the manifest's row count of the emergent-capability file -----------------
+@needs_mirror
+def test_manifest_rows_of_emergent_capability_file(mirror_env):
+    """MANIFEST.json's `rows` for the emergent-capability CSV is what the loader reads.
+
+    Moved here from the chapter *Emergence*, where it was shown as a failed check although it
+    is housekeeping. An earlier manifest said 83: the file is a header and 84 data lines with
+    no final newline, so `wc -l` counts 84 and subtracting the header gives 83.
+    """
+    manifest = json.loads((MIRROR / "MANIFEST.json").read_text())
+    filename = data.REGISTRY["obs_scaling_emergent"].filename
+    (entry,) = [f for f in manifest["files"] if f["file"] == filename]
+    raw = (MIRROR / filename).read_bytes()
+    assert raw.count(b"\n") == 84 and not raw.endswith(b"\n")
+    assert len(data.load("obs_scaling_emergent")) == entry["rows"] == 84

@@ -509,3 +509,62 @@ def test_unit_conversions_broadcast_check_and_overflow():
         entropy.bits_per_char_to_nats_per_token([1.0, 1.2], chars_per_token=[4.0, 4.1, 4.2])
     with pytest.raises(ValueError, match="not finite"):
         entropy.bits_per_char_to_nats_per_token(1e308, chars_per_token=10.0)
+
+
+# --------------------------------------------------------------------------- fit_kaplan_floor
+_PLANTED = {"E": 0.9, "N_c": 0.02, "D_c": 0.03, "alpha_N": 0.45, "alpha_D": 0.3}
+
+
+def _planted_runs():
+    from scaling_utils import laws
+
+    N, D = np.meshgrid(6.0 * 3.0 ** np.arange(8), 10.0 ** np.arange(3.0, 7.01, 0.5))
+    N, D = N.ravel(), D.ravel()
+    loss = _PLANTED["E"] + laws.kaplan_loss_nd(N, D, **{k: v for k, v in _PLANTED.items() if k != "E"})
+    return N, D, loss
+
+
+def test_fit_kaplan_floor_recovers_planted_parameters():
+    N, D, loss = _planted_runs()
+    result = entropy.fit_kaplan_floor(N, D, loss, init_grid=entropy.kaplan_floor_grid()[::15])
+    assert result.success, result.message
+    assert result.E == pytest.approx(_PLANTED["E"], abs=1e-6)
+    for name in ("alpha_N", "alpha_D"):
+        assert getattr(result, name) == pytest.approx(_PLANTED[name], rel=1e-4)
+    for name in ("N_c", "D_c"):
+        assert getattr(result, name) == pytest.approx(_PLANTED[name], rel=1e-3)
+    np.testing.assert_allclose(result.predict(N, D), loss, rtol=1e-7)
+    assert "success = True" in result.summary() and "<pre>" in result._repr_html_()
+
+
+def test_fit_kaplan_floor_reports_a_floor_above_the_lowest_loss():
+    # Planted data with one run moved just below the planted floor: the robust fit keeps E
+    # near the planted 0.9, above that run, and must say so.
+    N, D, loss = _planted_runs()
+    loss = loss.copy()
+    loss[-1] = _PLANTED["E"] - 0.002
+    result = entropy.fit_kaplan_floor(N, D, loss, init_grid=entropy.kaplan_floor_grid()[::15])
+    assert result.E >= loss.min()
+    assert not result.success and "not below the lowest observed loss" in result.message
+    grid = entropy.kaplan_floor_grid()
+    assert grid.shape == (675, 5)
+
+
+def test_fit_kaplan_floor_flat_losses_fail():
+    N, D, _ = _planted_runs()
+    result = entropy.fit_kaplan_floor(N, D, np.full(N.size, 1.0), init_grid=entropy.kaplan_floor_grid()[::25])
+    assert not result.success
+    assert result.message.startswith("failed:")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"N": [1, 2, 3, 4, 5, 6], "D": [1, 2, 3, 4, 5], "loss": [1] * 6}, "same length"),
+    ({"N": [1, 2, 3], "D": [1, 2, 3], "loss": [1, 1, 1]}, "at least 6"),
+    ({"N": [1, 2, 3, 4, 5, 6], "D": [1, 2, 3, 4, 5, 6], "loss": [1] * 6, "init_grid": [[1, 2, 3]]},
+     r"shape \(k, 5\)"),
+    ({"N": [1, 2, 3, 4, 5, 6], "D": [1, 2, 3, 4, 5, 6], "loss": [1] * 6,
+      "init_grid": [[0.9, 0, 0, -0.1, 0.3]]}, "must be > 0"),
+])
+def test_fit_kaplan_floor_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        entropy.fit_kaplan_floor(**kwargs)

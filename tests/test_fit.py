@@ -963,3 +963,44 @@ def test_percentile_interval_reports_its_monte_carlo_error():
     few = fit.percentile_interval(np.arange(19.0))
     assert np.isnan(few.lower) and "only 19 successful resamples" in few.reason
     assert "undefined" in few.text()
+
+
+# --------------------------------------------------------------------------- mean objective
+def test_objective_and_gradient_mean_is_sum_over_n():
+    rng = np.random.default_rng(7)
+    N = np.geomspace(1e7, 1e10, 12)
+    D = np.geomspace(1e9, 1e11, 12)[rng.permutation(12)]
+    L = laws.chinchilla_loss(N, D, **laws.HOFFMANN_2022) * np.exp(rng.normal(0, 0.01, 12))
+    theta = np.array([np.log(400.0), np.log(400.0), np.log(1.7), 0.33, 0.29])
+    f_sum, g_sum = fit.chinchilla_objective_and_gradient(theta, N, D, L)
+    f_mean, g_mean = fit.chinchilla_objective_and_gradient(theta, N, D, L, reduction="mean")
+    assert f_mean == pytest.approx(f_sum / 12, rel=1e-14)
+    np.testing.assert_allclose(g_mean, g_sum / 12, rtol=1e-13)
+    params = {"E": 1.7, "A": 400.0, "B": 400.0, "alpha": 0.33, "beta": 0.29}
+    assert f_sum == pytest.approx(fit.chinchilla_objective(params, N, D, L), rel=1e-12)
+    step = 1e-6
+    numeric = [(fit.chinchilla_objective_and_gradient(theta + step * e, N, D, L)[0]
+                - fit.chinchilla_objective_and_gradient(theta - step * e, N, D, L)[0]) / (2 * step)
+               for e in np.eye(5)]
+    np.testing.assert_allclose(g_sum, numeric, rtol=1e-5, atol=1e-9)
+    with pytest.raises(ValueError):
+        fit.chinchilla_objective_and_gradient(theta, N, D, L, reduction="median")
+    with pytest.raises(ValueError):
+        fit.chinchilla_objective_and_gradient(theta[:4], N, D, L)
+
+
+def test_hoffmann_mean_objective_slice_regenerates(load_generator):
+    from scaling_utils import data
+
+    script = load_generator("hoffmann_mean_objective")
+    committed = data.load("hoffmann_mean_objective")
+    assert list(committed.columns) == script.COLUMNS
+    assert len(committed) == len(fit.hoffmann_grid())
+    assert data.REGISTRY["hoffmann_mean_objective"].kind == "generated"
+    fresh = script.run_starts([0, 50]).set_index("start")
+    old = committed.set_index("start").loc[[0, 50]]
+    for column in ("E", "A", "B", "alpha", "beta", "mean_objective"):
+        np.testing.assert_allclose(fresh[column], old[column], rtol=1e-5)
+    assert (fresh["stop"] == old["stop"]).all()
+    # The mean objective's early stops sit above the summed objective's optimum.
+    assert committed["mean_objective"].min() * 240 > 0.00101827

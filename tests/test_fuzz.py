@@ -184,6 +184,14 @@ def chinchilla_bootstrap():
 
 
 @functools.cache
+def kaplan_floor_fit():
+    N, D = np.meshgrid([6.0, 18.0, 54.0, 162.0], [1e3, 1e4, 1e5])
+    N, D = N.ravel(), D.ravel()
+    L = 0.9 + ((0.02 / N) ** 1.5 + 0.03 / D) ** 0.3
+    return entropy.fit_kaplan_floor(N, D, L, init_grid=entropy.kaplan_floor_grid()[::50])
+
+
+@functools.cache
 def power_law_fit():
     return fit.fit_power_law(_PF_X, _PF_Y)
 
@@ -264,6 +272,8 @@ VALID = {
     # ---- fit
     "fit.hoffmann_grid": call(fit.hoffmann_grid),
     "fit.chinchilla_objective": call(fit.chinchilla_objective, HOFF, _FIT_N, _FIT_D, _FIT_L),
+    "fit.chinchilla_objective_and_gradient": call(fit.chinchilla_objective_and_gradient, _FIT_GRID[0],
+                                                  _FIT_N, _FIT_D, _FIT_L, reduction="mean"),
     "fit.fit_chinchilla": call(fit.fit_chinchilla, _FIT_N, _FIT_D, _FIT_L, init_grid=_FIT_GRID,
                                maxiter=50),
     "fit.bootstrap_chinchilla": call(fit.bootstrap_chinchilla, _FIT_N, _FIT_D, _FIT_L, n_boot=2,
@@ -299,6 +309,13 @@ VALID = {
                                                  np.full((3, 3), 1 / 3)),
     "entropy.MarkovSource.sample": method(small_source, "sample", 50, rng=0),
     "entropy.default_source": call(entropy.default_source),
+    "entropy.kaplan_floor_grid": call(entropy.kaplan_floor_grid),
+    "entropy.fit_kaplan_floor": call(entropy.fit_kaplan_floor, [6.0, 18.0, 54.0, 162.0, 6.0, 18.0, 54.0],
+                                     [1e3, 1e3, 1e3, 1e3, 1e5, 1e5, 1e5],
+                                     [1.01, 0.99, 0.98, 0.975, 0.97, 0.95, 0.94],
+                                     init_grid=entropy.kaplan_floor_grid()[::100]),
+    "entropy.KaplanFloorFit.predict": method(kaplan_floor_fit, "predict", [6.0, 60.0], [1e3, 1e4],
+                                             any_ndim={"N", "D"}),
     "entropy.ngram_parameter_count": call(entropy.ngram_parameter_count, 2, 3),
     "entropy.NGramModel.fit": call(entropy.NGramModel.fit, symbols(), max_order=2, n_symbols=3),
     "entropy.NGramModel.cross_entropies": method(ngram_model, "cross_entropies", symbols(80, 1)),
@@ -439,7 +456,7 @@ VALID = {
 NOT_CONSTRUCTED = {
     "fit.ChinchillaFit", "fit.ChinchillaBootstrap", "fit.PowerLawFit", "fit.BootstrapInterval",
     "data.ThirdPartyFile", "data.TranscribedTable", "data.GeneratedTable",
-    "entropy.NGramModel",
+    "entropy.NGramModel", "entropy.KaplanFloorFit",
     "overfitting.DoubleDescentSweep", "overfitting.RepetitionExperiment", "overfitting.RepetitionFit",
     "compute.TrainingCost",
     "emergence.EmergenceSimulation", "emergence.SigmoidFit", "emergence.BrokenPowerLawFit",
@@ -948,6 +965,10 @@ def _pairs(kind):
 
 _NONFINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 
+#: Arguments whose docstring says non-finite values are dropped (bootstrap samples hold a NaN
+#: per failed refit): NaN/inf there need not raise, but must still give a clean result.
+NONFINITE_DROPPED = {("fit.percentile_interval", "values")}
+
 #: Arguments holding labels of any comparable type (numbers here): NaN is a missing label and
 #: must be rejected, but +/-inf is a label like any other.
 LABEL_ARGUMENTS = {("groups.count_group_errors", "y_true"), ("groups.count_group_errors", "y_pred")}
@@ -1005,7 +1026,7 @@ def test_generated_nonfinite_arrays(data):
     _warm_up(case)
     values = st.just(math.nan) if (case, arg) in LABEL_ARGUMENTS else _NONFINITE
     bad = data.draw(poisoned(_resolve(case)[1][arg], values), label="bad value")
-    _check_generated(case, arg, bad, must_raise=True)
+    _check_generated(case, arg, bad, must_raise=(case, arg) not in NONFINITE_DROPPED)
 
 
 @_GENERATED
