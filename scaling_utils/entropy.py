@@ -1042,7 +1042,8 @@ def _kaplan_objective(theta, logN, logD, logL, delta):
     a = np.abs(r)
     f = float(np.sum(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))))
     psi = np.clip(r, -delta, delta)
-    return f, psi @ J
+    # A plain sum rather than a matrix product: BLAS adds in a CPU-dependent order.
+    return f, (psi[:, None] * J).sum(axis=0)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,7 @@ def _master(name: str) -> dict:
     return json.loads(assignments.master_path(name).read_text())
 
 
-def _source(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+_source = assignments._source
 
 
 def _questions(nb: dict) -> dict[str, dict]:
