@@ -1039,9 +1039,8 @@ def _kaplan_objective(theta, logN, logD, logL, delta):
         r = np.log(pred) - logL
     if not (np.isfinite(r).all() and np.isfinite(J).all()):
         return math.inf, np.zeros(5)
-    a = np.abs(r)
-    f = float(np.sum(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))))
-    psi = np.clip(r, -delta, delta)
+    psi = np.clip(r, -delta, delta)  # Huber derivative
+    f = float(np.sum(psi * (r - 0.5 * psi)))  # = Huber(r), as in fit.py; no overflow for a huge delta
     # A plain sum rather than a matrix product: BLAS adds in a CPU-dependent order.
     return f, (psi[:, None] * J).sum(axis=0)
 

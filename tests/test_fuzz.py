@@ -313,7 +313,7 @@ VALID = {
     "entropy.fit_kaplan_floor": call(entropy.fit_kaplan_floor, [6.0, 18.0, 54.0, 162.0, 6.0, 18.0, 54.0],
                                      [1e3, 1e3, 1e3, 1e3, 1e5, 1e5, 1e5],
                                      [1.01, 0.99, 0.98, 0.975, 0.97, 0.95, 0.94],
-                                     init_grid=entropy.kaplan_floor_grid()[::300]),
+                                     init_grid=entropy.kaplan_floor_grid()[:1]),
     "entropy.KaplanFloorFit.predict": method(kaplan_floor_fit, "predict", [6.0, 60.0], [1e3, 1e4],
                                              any_ndim={"N", "D"}),
     "entropy.ngram_parameter_count": call(entropy.ngram_parameter_count, 2, 3),
