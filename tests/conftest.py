@@ -6,8 +6,11 @@ with ``matplotlib.use("Agg")`` rather than by exporting ``MPLBACKEND=Agg``:
 exported variable would be inherited by nbval's Jupyter kernels, which would
 then stop producing the inline figures the committed notebooks contain.
 """
+import contextlib
 import importlib.util
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,31 @@ def load_script(name):
     sys.modules[name] = module  # dataclasses look their module up while it is being executed
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def within_cpu_seconds(limit: float = 1.0):
+    """Fail (instead of hanging the suite) if the block uses more than ``limit`` s of CPU.
+
+    CPU time, not the wall clock: ``make test`` runs grading sandboxes and a browser beside the
+    unit tests on two cores, and a fast call descheduled for a second is not a hang.  A block
+    that waits without using CPU is stopped after 30 x ``limit`` on the clock.
+    """
+    def _timeout(signum, frame):
+        raise AssertionError(f"took more than {limit:g} s of CPU (a hang)")
+
+    previous = signal.signal(signal.SIGPROF, _timeout), signal.signal(signal.SIGALRM, _timeout)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    signal.setitimer(signal.ITIMER_REAL, 30 * limit)
+    start = time.process_time()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
+    assert time.process_time() - start < limit, f"took more than {limit:g} s of CPU"
 
 
 @pytest.fixture(scope="session")

@@ -436,26 +436,7 @@ def test_unit_conversions_bad_input(func, value, cpt, match):
 
 
 # --------------------------------------------------------------------------- fuzz-harness findings
-import contextlib  # noqa: E402
-import signal  # noqa: E402
-import time  # noqa: E402
-
-
-@contextlib.contextmanager
-def _within_one_second():
-    """Fail (instead of hanging the suite) if the block takes more than a second."""
-    def _timeout(signum, frame):
-        raise AssertionError("took more than 1 s (a hang)")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.setitimer(signal.ITIMER_REAL, 1.0)
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    assert time.perf_counter() - start < 1.0
+from conftest import within_cpu_seconds as _within_one_second  # noqa: E402  (CPU time: load is not a hang)
 
 
 @pytest.mark.parametrize("big", [2**63, 10**400], ids=["2**63", "10**400"])

@@ -21,8 +21,11 @@ How it works
    input (0 for an offset, a shorter grid).  A 2-D value where 1-D data are expected must be
    rejected (a), unless the argument is marked ``any_ndim`` (elementwise functions that
    broadcast grids).  A call still running after max(1 s, :data:`HANG_FACTOR` x the valid
-   call's own time) is stopped by ``signal.setitimer(signal.ITIMER_REAL, ...)`` raising
-   :class:`Timeout`: a hang fails fast instead of stalling the suite.  Anything else
+   call's own time) is stopped by ``signal.setitimer(signal.ITIMER_PROF, ...)`` raising
+   :class:`Timeout`: a hang fails fast instead of stalling the suite.  Limits count the
+   process's CPU time, not the wall clock, so a loaded machine (the grading sandboxes and the
+   browser test run beside this file) is not mistaken for a hang; a wall-clock backstop of
+   :data:`WALL_FACTOR` x the limit stops a call that blocks without using CPU.  Anything else
    (another exception, a message that does not name the argument, a hang, a silent
    inf/nan) is a failure; :data:`ALLOWED_NONFINITE` lists the documented NaN/inf results.
 4. Failures in files whose owners are rewriting them are listed in :data:`KNOWN_FAILURES`;
@@ -67,12 +70,16 @@ TIME_LIMIT = 1.0
 #: about 0.5 s), so on a busy machine that is not mistaken for a hang.
 HANG_FACTOR = 5.0
 
+#: A call blocked without using CPU (a sleep, a lock) is stopped after this many times its
+#: CPU-time limit on the wall clock.
+WALL_FACTOR = 30.0
+
 #: Folder of the shared third-party data files (``data.fetch`` reads it, never the network).
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data" / "third_party"
 
 
 class Timeout(BaseException):
-    """Raised by the SIGALRM handler; a BaseException so no ``except Exception`` swallows it."""
+    """Raised by the SIGPROF/SIGALRM handlers; a BaseException so no ``except Exception`` swallows it."""
 
 
 # =========================================================================== valid calls
@@ -594,6 +601,11 @@ def _alarm(signum, frame):
     raise Timeout()
 
 
+def _stop_timers():
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def _nonfinite_paths(obj, path="result", seen=None, depth=0):
     """Paths of the non-finite numbers inside ``obj`` (floats, arrays, pandas, containers,
     dataclass fields)."""
@@ -671,20 +683,21 @@ def run_one(case, arg, bad, *, kind):
     arguments = dict(arguments)
     arguments[arg] = bad
     limit = max(TIME_LIMIT, HANG_FACTOR * VALID_SECONDS.get(case, 0.0))
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    start = time.perf_counter()
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    previous = signal.signal(signal.SIGPROF, _alarm), signal.signal(signal.SIGALRM, _alarm)
+    start = time.process_time()
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    signal.setitimer(signal.ITIMER_REAL, WALL_FACTOR * limit)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = _invoke(func, arguments, params)
     except Timeout:
-        return "failure", f"hang: no answer within {limit:.2g} s"
+        return "failure", f"hang: no answer within {limit:.2g} s of CPU ({WALL_FACTOR * limit:.2g} s on the clock)"
     except (ValueError, TypeError) as exc:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        elapsed = time.perf_counter() - start
+        _stop_timers()
+        elapsed = time.process_time() - start
         if elapsed > TIME_LIMIT:
-            return "failure", f"slow: {elapsed:.1f} s before {type(exc).__name__}"
+            return "failure", f"slow: {elapsed:.1f} s of CPU before {type(exc).__name__}"
         message = str(exc)
         if not _names_argument(message, arg):
             return "failure", f"{type(exc).__name__} does not name `{arg}`: {message[:300]}"
@@ -692,12 +705,13 @@ def run_one(case, arg, bad, *, kind):
     except Exception as exc:  # noqa: BLE001 - the point is to catch everything else
         return "failure", f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        _stop_timers()
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
         _close_figures()
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     if elapsed > limit:
-        return "failure", f"slow: returned after {elapsed:.1f} s"
+        return "failure", f"slow: returned after {elapsed:.1f} s of CPU"
     if kind in ("2-D", "wrong_length_scalar") and arg not in VALID[case].any_ndim:
         return "failure", f"accepted a value with extra dimensions for `{arg}` (silently flattened?)"
     bad_paths = [p for p in _nonfinite_paths(result)
@@ -766,9 +780,9 @@ def _warm_up(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _invoke(func, arguments, params)
-        start = time.perf_counter()
+        start = time.process_time()
         result = _invoke(func, arguments, params)
-        VALID_SECONDS[case] = time.perf_counter() - start
+        VALID_SECONDS[case] = time.process_time() - start
     _close_figures()
     return result
 

@@ -326,14 +326,18 @@ def test_a_busy_loop_is_killed_at_the_time_limit(tmp_path):
     paths = assignments.build(name, tmp_path / "built", run_tests=False)
     folder = tmp_path / "submissions"
     folder.mkdir()
-    (folder / "busy.ipynb").write_text(json.dumps(_notebook("while True:\n    pass")))
+    # The loop starts a child with a marker no other process has (a plain "while True" may be in
+    # some unrelated process's command line): neither the loop nor its child may survive.
+    marker = f"{os.getpid()}.271828"
+    (folder / "busy.ipynb").write_text(json.dumps(_notebook(
+        f"import subprocess\nchild = subprocess.Popen(['/bin/sleep', {marker!r}])\nwhile True:\n    pass")))
     start = time.monotonic()
     assignments.grade_folder(name, folder, grading=paths["grading"], time_limit=5, jobs=1)
     seconds = time.monotonic() - start
     row = (folder / "grades.csv").read_text().splitlines()[1]
     assert "timed out after 5 s" in row
     assert seconds < 20, f"the 5 s limit took {seconds:.0f} s to act"
-    assert not _stray_processes("while True")
+    assert not _stray_processes(marker)
 
 
 def test_without_a_sandbox_the_grader_warns_loudly_and_says_so_in_every_row(tmp_path, capsys):

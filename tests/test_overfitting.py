@@ -423,26 +423,7 @@ def test_repetition_experiment_rejects_non_source():
 
 
 # --------------------------------------------------------------------------- fuzz-harness findings
-import contextlib  # noqa: E402
-import signal  # noqa: E402
-import time  # noqa: E402
-
-
-@contextlib.contextmanager
-def _within_one_second():
-    """Fail (instead of hanging the suite) if the block takes more than a second."""
-    def _timeout(signum, frame):
-        raise AssertionError("took more than 1 s (a hang)")
-
-    previous = signal.signal(signal.SIGALRM, _timeout)
-    signal.setitimer(signal.ITIMER_REAL, 1.0)
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    assert time.perf_counter() - start < 1.0
+from conftest import within_cpu_seconds as _within_one_second  # noqa: E402  (CPU time: load is not a hang)
 
 
 def _tiny_source():
