@@ -54,10 +54,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import lzma
 import os
+import pickle
 import shutil
 import tempfile
 import urllib.parse
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -77,9 +80,11 @@ __all__ = [
     "TranscribedTable",
     "GeneratedTable",
     "REGISTRY",
+    "PICKLE_ALLOWED_GLOBALS",
     "available",
     "fetch",
     "load",
+    "read_pickle_allowlisted",
 ]
 
 #: Environment variable naming a folder that holds the third-party files (no network).
@@ -119,6 +124,9 @@ class ThirdPartyFile:
     postprocess : callable
         Turns the raw :class:`pandas.DataFrame` read from the file into what
         :func:`load` returns.
+    reader : {"csv", "pandas_pickle_xz"}
+        How the verified bytes are read: :func:`pandas.read_csv`, or xz-decompressed and
+        unpickled by :func:`read_pickle_allowlisted` (never plain :mod:`pickle`).
     """
 
     name: str
@@ -130,6 +138,7 @@ class ThirdPartyFile:
     description: str
     used_in: str
     postprocess: Callable[[pd.DataFrame], pd.DataFrame]
+    reader: str = "csv"
 
     kind = "third_party"
 
@@ -223,6 +232,161 @@ def _raw(raw: pd.DataFrame) -> pd.DataFrame:
     return raw
 
 
+# --------------------------------------------------------------------------- pickles
+#: The only globals a registered pickle may name: what a pandas DataFrame of numpy arrays,
+#: Series and nested DataFrames needs (Porian et al.'s files name exactly these).  Unpickling
+#: calls whatever a pickle names, so anything else is refused before it is imported.
+PICKLE_ALLOWED_GLOBALS = frozenset({
+    ("builtins", "slice"),
+    ("numpy", "dtype"),
+    ("numpy", "ndarray"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("pandas._libs.internals", "_unpickle_block"),
+    ("pandas.core.frame", "DataFrame"),
+    ("pandas.core.series", "Series"),
+    ("pandas.core.indexes.base", "Index"),
+    ("pandas.core.indexes.base", "_new_Index"),
+    ("pandas.core.indexes.range", "RangeIndex"),
+    ("pandas.core.internals.managers", "BlockManager"),
+    ("pandas.core.internals.managers", "SingleBlockManager"),
+})
+
+#: Largest decompressed pickle accepted (bytes): a guard against a decompression bomb.
+PICKLE_MAX_BYTES = 64 * 2**20
+
+
+class _AllowListUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the (module, name) pairs of PICKLE_ALLOWED_GLOBALS."""
+
+    def find_class(self, module, name):
+        if (module, name) not in PICKLE_ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(
+                f"the pickle names the global {module}.{name}, which is not on the allow-list "
+                "scaling_utils.data.PICKLE_ALLOWED_GLOBALS; refusing to load it (unpickling "
+                "would call it)"
+            )
+        if module.startswith("numpy.core."):  # numpy 2 renamed numpy.core to numpy._core
+            module = "numpy._core." + module[len("numpy.core."):]
+        return super().find_class(module, name)
+
+
+def read_pickle_allowlisted(path, *, compression: str = "xz"):
+    """Unpickle ``path`` (xz-compressed by default) through the allow-list unpickler.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A pickle file.  Only pass hash-verified bytes: :func:`load` calls this after
+        :func:`fetch` has checked the registered SHA-256.
+    compression : {"xz", None}
+        ``"xz"`` for an ``.xz`` file (decompressed with :mod:`lzma`), None for a plain pickle.
+
+    Returns
+    -------
+    object
+        The unpickled object (for the registered files, a :class:`pandas.DataFrame`).
+
+    Raises
+    ------
+    ValueError
+        The pickle names a global outside :data:`PICKLE_ALLOWED_GLOBALS` (nothing it names
+        is called), is corrupt, or decompresses to more than 64 MB.
+    """
+    if compression not in ("xz", None):
+        raise ValueError(f"`compression` must be 'xz' or None, got {_shown(compression)}.")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"`path` must be a str or pathlib.Path of a pickle file, got {_shown(path)}.")
+    raw = Path(path).read_bytes()
+    if compression == "xz":
+        decompressor = lzma.LZMADecompressor()
+        try:
+            raw = decompressor.decompress(raw, max_length=PICKLE_MAX_BYTES + 1)
+        except lzma.LZMAError as exc:
+            raise ValueError(f"`path` {str(path)!r} is not a valid xz file: {exc}") from None
+        if len(raw) > PICKLE_MAX_BYTES:
+            raise ValueError(f"`path` {str(path)!r} decompresses to more than {PICKLE_MAX_BYTES // 2**20} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return _AllowListUnpickler(io.BytesIO(raw)).load()
+    except pickle.UnpicklingError as exc:
+        raise ValueError(f"`path` {str(path)!r}: {exc}") from None
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise ValueError(f"`path` {str(path)!r} is not a readable pickle ({type(exc).__name__}: {exc})") from None
+
+
+#: Porian et al.'s file order: one row per training setting, the steps from Kaplan's setup
+#: towards Hoffmann's (summary_df rows 0-4; the attention and tuned files are variants).
+_PORIAN_SETTING = ["dataset", "hparams", "warmup", "decay", "param_count", "val"]
+
+
+def _porian_points(raw: pd.DataFrame) -> pd.DataFrame:
+    """One row per training run of Porian et al.'s pickled frame (the IsoFLOP points).
+
+    Columns: ``step`` (the row of the file, 0 = Kaplan's setup), the setting columns
+    (``dataset, hparams, warmup, decay, param_count, val``), ``C`` (the budget label,
+    FLOP), ``N`` (parameters as counted by the setting's ``param_count``), ``D`` (tokens)
+    and ``loss`` (NaN where the run's loss is missing in the file).  The points are the
+    file's ``data.orig_n``, ``orig_t`` and ``orig_loss`` per budget; the authors' own
+    interpolations and fits (``optimal_pairs``, ``fit_results``) are left out: load with
+    ``raw=True`` to see them.
+    """
+    missing = [c for c in _PORIAN_SETTING + ["data"] if c not in raw.columns]
+    if missing:
+        raise ValueError(f"the Porian et al. pickle lacks column(s) {missing}; the file is not the registered one.")
+    frames = []
+    for step, row in enumerate(raw.itertuples(index=False)):
+        budgets = row.data
+        for budget in budgets.itertuples(index=False):
+            n = pd.Series(budget.orig_n, dtype=float).to_numpy()
+            frame = pd.DataFrame({
+                "C": float(budget.flops), "N": n,
+                "D": pd.Series(budget.orig_t, dtype=float).to_numpy(),
+                "loss": pd.Series(budget.orig_loss, dtype=float).to_numpy(),
+            })
+            for col in reversed(_PORIAN_SETTING):
+                frame.insert(0, col, getattr(row, col))
+            frame.insert(0, "step", step)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+_MISFITTING_COLUMNS = ["loss", "C4 Eval Loss", "N", "N_no_emb", "D", "C", "C_no_emb", "C_6ND",
+                       "C_6ND_no_emb", "model", "total_epochs", "peak_lr", "sweep"]
+
+
+def _misfitting(raw: pd.DataFrame) -> pd.DataFrame:
+    """The (Mis)Fitting file's columns unchanged, after checking the ones the book uses."""
+    missing = [c for c in _MISFITTING_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"the (Mis)Fitting file lacks column(s) {missing}; found {list(raw.columns)}.")
+    return raw
+
+
+_MISFITTING_CITE = "Li, Kudugunta, Zettlemoyer (2025), (Mis)Fitting: A Survey of Scaling Laws, ICLR 2025"
+_MISFITTING_COMMIT = "1f3708c0a12df0effb0ee906b1da5f9f0ff4f4f1"
+_MISFITTING_LICENCE = "none stated in the source repository; downloaded from its original location, never redistributed"
+_PORIAN_CITE = ("Porian, Wortsman, Jitsev, Schmidt, Carmon (2024), Resolving Discrepancies in "
+                "Compute-Optimal Scaling of Language Models, NeurIPS 2024, arXiv:2406.19146")
+_PORIAN_COMMIT = "0dc60d91b8a525858a3067fc9e4a46ff5374cc6f"
+_PORIAN_LICENCE = "MIT (the LICENSE text is MIT; its copyright line is an unedited template)"
+
+
+def _porian(name: str, filename: str, upstream: str, sha256: str, description: str) -> ThirdPartyFile:
+    return ThirdPartyFile(
+        name=name, filename=filename,
+        url=f"https://raw.githubusercontent.com/formll/resolving-scaling-law-discrepancies/{_PORIAN_COMMIT}/data/{upstream}",
+        sha256=sha256, licence=_PORIAN_LICENCE, citation=_PORIAN_CITE,
+        description=description + "; one row per run: step, setting, C (budget), N, D, loss",
+        used_in="compute_optimal", postprocess=_porian_points, reader="pandas_pickle_xz",
+    )
+
+
 _OBS_CITE = (
     "Ruan, Maddison, Hashimoto (2024), Observational Scaling Laws and the Predictability "
     "of Language Model Performance, arXiv:2405.10938"
@@ -289,6 +453,45 @@ _ENTRIES = [
         used_in="emergence, claims_audit",
         postprocess=_raw,
     ),
+    ThirdPartyFile(
+        name="misfitting_runs",
+        filename="misfitting_scaling_results_last_ckpt.csv",
+        url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/scaling_results_last_ckpt_only.csv",
+        sha256="cd96b9eb8e5b2adc80e6739a642dd8554590edc96234d36859ab6ed0f5c30562",
+        licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
+        description=(
+            "261 training runs (11 sizes 12M-1B, 5 peak learning rates, 40 sweeps), last "
+            "checkpoint only: final train loss, C4 eval loss, N with and without embeddings, "
+            "D tokens, C as counted and as 6ND, epochs, peak_lr, sweep; raw columns"
+        ),
+        used_in="compute_optimal", postprocess=_misfitting,
+    ),
+    ThirdPartyFile(
+        name="misfitting_checkpoints",
+        filename="misfitting_scaling_results.csv",
+        url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/scaling_results.csv",
+        sha256="193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58",
+        licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
+        description=(
+            "4,852 checkpoints of the 261 misfitting_runs (portion_steps_elapsed, "
+            "current_steps, current_epoch), same columns; raw columns"
+        ),
+        used_in="compute_optimal", postprocess=_misfitting,
+    ),
+    _porian("porian2024_rw", "porian2024_summary_df.pickle.xz", "summary_df.pickle.xz",
+            "afbf07ec92d23182f56a44dd43599f2a7e9716fd70492fbc0a35f6093272b74f",
+            "Porian et al. IsoFLOP runs on RefinedWeb, 5 settings from Kaplan's setup to tuned "
+            "hyper-parameters (11-12 budgets 1.25e16-2.56e19 FLOP)"),
+    _porian("porian2024_owt2", "porian2024_summary_df_owt2.pickle.xz", "summary_df_owt2.pickle.xz",
+            "7aed67d1ad9bc1d7b0518e3814cee1129216b423b4538d4b724873dd670cff30",
+            "Porian et al. IsoFLOP runs on OpenWebText2, the same 5 settings"),
+    _porian("porian2024_rw_attention", "porian2024_summary_df_att.pickle.xz", "summary_df_att.pickle.xz",
+            "40218b8320817bf3c34f82c57aaa28c53ccb5feb9bb3928ee6fc70868ac22af7",
+            "Porian et al. RefinedWeb runs with attention FLOPs counted, 4 settings"),
+    _porian("porian2024_rw_kaplan_tuned", "porian2024_summary_df_kaplan_tuned_hparams.pickle.xz",
+            "summary_df_kaplan_tuned_hparams.pickle.xz",
+            "09b6b91c9c6fa0e4c2684dcbed82475ee62d6c4fc60db5ca2ce5653b08f0ae55",
+            "Porian et al. RefinedWeb runs in Kaplan's setup with tuned hyper-parameters, 1 setting"),
     TranscribedTable(
         name="kaplan_constants",
         sha256="aa08602333e639c3ecaf234ea7e6dbf0583df4fb9056b2ee816fca369ad54c26",
@@ -916,7 +1119,7 @@ def fetch(name: str, *, refetch: bool = False, url: str | None = None) -> Path:
     return _from_cache(entry, url or entry.url, refetch)
 
 
-def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
+def load(name: str, *, refetch: bool = False, raw: bool = False) -> pd.DataFrame:
     """Load a registered dataset as a :class:`pandas.DataFrame`.
 
     Parameters
@@ -926,6 +1129,10 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
     refetch : bool, default False
         For third-party files, download again even if a cached copy exists.  Ignored for
         transcribed tables.
+    raw : bool, default False
+        For third-party files, return the file's frame as read (CSV columns, or the
+        unpickled frame of a Porian et al. pickle with its nested IsoFLOP frames and the
+        authors' fits), before the registry's tidying.  Ignored for committed tables.
 
     Returns
     -------
@@ -934,7 +1141,10 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
         ``N`` (parameters), ``D`` (tokens, derived as ``C / (6 N)``), ``C`` (training
         FLOP) and ``loss`` (nats/token), all 245 rows in file order.  The Observational
         Scaling Laws files keep their raw columns (``obs_scaling_benchmarks``: 148 rows;
-        ``obs_scaling_emergent``: 84 rows).
+        ``obs_scaling_emergent``: 84 rows).  ``misfitting_runs`` (261 runs) and
+        ``misfitting_checkpoints`` (4,852 checkpoints) keep their raw columns; the four
+        ``porian2024_*`` pickles become one row per run (``step``, setting columns, ``C``,
+        ``N``, ``D``, ``loss``), unpickled only through :func:`read_pickle_allowlisted`.
         Transcribed and generated tables are read as committed, after their bytes are
         checked against the pinned SHA-256; their columns are described in
         ``data/<name>/README.md``.
@@ -960,8 +1170,11 @@ def load(name: str, *, refetch: bool = False) -> pd.DataFrame:
     """
     entry = _check_name(name)
     refetch = _check_bool("refetch", refetch)
+    raw = _check_bool("raw", raw)
     if isinstance(entry, ThirdPartyFile):
-        return entry.postprocess(pd.read_csv(fetch(name, refetch=refetch)))
+        path = fetch(name, refetch=refetch)  # hash-verified before it is parsed or unpickled
+        frame = read_pickle_allowlisted(path) if entry.reader == "pandas_pickle_xz" else pd.read_csv(path)
+        return frame if raw else entry.postprocess(frame)
     return _read_committed(entry)
 
 

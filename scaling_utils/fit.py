@@ -35,6 +35,7 @@ from scipy import optimize, stats
 
 from . import _diagnose, laws
 from ._interval import BootstrapInterval, format_with_error, percentile_interval
+from ._isoflop import EnvelopeFit, IsoFLOPFit, assign_budgets, fit_envelope, fit_isoflop
 from ._validate import (
     ArgumentTypeError,
     as_float_array,
@@ -55,6 +56,11 @@ __all__ = [
     "fit_chinchilla",
     "bootstrap_chinchilla",
     "fit_power_law",
+    "fit_isoflop",
+    "fit_envelope",
+    "assign_budgets",
+    "IsoFLOPFit",
+    "EnvelopeFit",
     "percentile_interval",
     "format_with_error",
     "ChinchillaFit",
