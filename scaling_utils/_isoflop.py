@@ -420,7 +420,8 @@ class IsoFLOPFit(_CompoundFit):
         left.set_xscale("log")
         left.set_xlabel(self.size_name)
         left.set_ylabel("loss")
-        left.legend(title="budget C", fontsize=7, ncols=2)
+        if self.minima["used"].any():  # no labelled curve otherwise (matplotlib would warn)
+            left.legend(title="budget C", fontsize=7, ncols=2)
         used = self.minima[self.minima["used"]]
         right.scatter(used["budget"], used["size_opt"], color="k", s=14, label="parabola minima")
         if self.success:
@@ -663,7 +664,9 @@ def _bin_edges(C, bins):
         lo, hi = np.log(C.min()), np.log(C.max())
         if hi <= lo:
             raise ValueError("every value of `C` is the same; an envelope needs runs at several computes.")
-        return np.exp(np.linspace(lo, hi, bins + 1))
+        edges = np.exp(np.linspace(lo, hi, bins + 1))
+        edges[0], edges[-1] = C.min(), C.max()  # exp(log(x)) may round past x, dropping that run
+        return edges
     edges = as_positive_array("bins", bins, ndim=1)
     if edges.size < 4 or (np.diff(edges) <= 0).any():
         raise ValueError("`bins` must be an int (how many log-spaced bins) or at least 4 increasing bin edges.")

@@ -254,6 +254,15 @@ PICKLE_ALLOWED_GLOBALS = frozenset({
     ("pandas.core.indexes.range", "RangeIndex"),
     ("pandas.core.internals.managers", "BlockManager"),
     ("pandas.core.internals.managers", "SingleBlockManager"),
+    # What pandas 3 writes for a frame of its own (public aliases, and the string column
+    # labels' StringArray): read_pickle_allowlisted must read back a frame pandas pickled.
+    ("pandas", "DataFrame"),
+    ("pandas", "Series"),
+    ("pandas", "Index"),
+    ("pandas", "RangeIndex"),
+    ("pandas", "StringDtype"),
+    ("pandas.arrays", "StringArray"),
+    ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"),
 })
 
 #: Largest decompressed pickle accepted (bytes): a guard against a decompression bomb.

@@ -161,6 +161,8 @@ def test_available_lists_every_dataset():
         "chinchilla_points", "obs_scaling_benchmarks", "obs_scaling_emergent",
         "kaplan_constants", "chinchilla_published_fits", "hoffmann_table2",
         "hoffmann_table3", "gpt3_table_d1", "gpt3_table_2_1",
+        "misfitting_runs", "misfitting_checkpoints", "porian2024_rw", "porian2024_owt2",
+        "porian2024_rw_attention", "porian2024_rw_kaplan_tuned",
     }
     assert table["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert (table["source"].str.len() > 0).all()
@@ -925,3 +927,200 @@ def test_manifest_rows_of_emergent_capability_file(mirror_env):
     raw = (MIRROR / filename).read_bytes()
     assert raw.count(b"\n") == 84 and not raw.endswith(b"\n")
     assert len(data.load("obs_scaling_emergent")) == entry["rows"] == 84
+
+
+# --- issue 13: (Mis)Fitting runs and Porian et al.'s pickles ---------------------------------
+PORIAN = ["porian2024_rw", "porian2024_owt2", "porian2024_rw_attention", "porian2024_rw_kaplan_tuned"]
+PORIAN_STEPS = {"porian2024_rw": 5, "porian2024_owt2": 5, "porian2024_rw_attention": 4,
+                "porian2024_rw_kaplan_tuned": 1}
+PORIAN_COLUMNS = ["step", "dataset", "hparams", "warmup", "decay", "param_count", "val", "C", "N", "D", "loss"]
+
+
+def test_new_entries_are_registered_with_pins():
+    for name in ["misfitting_runs", "misfitting_checkpoints"] + PORIAN:
+        entry = data.REGISTRY[name]
+        assert entry.kind == "third_party"
+        assert re.fullmatch(r"[0-9a-f]{64}", entry.sha256)
+        assert re.match(r"https://raw\.githubusercontent\.com/.+/[0-9a-f]{40}/", entry.url)
+        assert entry.licence and entry.citation
+        assert entry.reader == ("pandas_pickle_xz" if name in PORIAN else "csv")
+
+
+@needs_mirror
+@pytest.mark.parametrize("name, rows", [("misfitting_runs", 261), ("misfitting_checkpoints", 4852)])
+def test_misfitting_files_load(mirror_env, name, rows):
+    df = data.load(name)
+    assert len(df) == rows
+    for col in ["loss", "C4 Eval Loss", "N", "N_no_emb", "D", "C", "C_no_emb", "C_6ND", "C_6ND_no_emb",
+                "model", "total_epochs", "peak_lr", "sweep"]:
+        assert col in df.columns, col
+    assert (df["N_no_emb"] < df["N"]).all()
+    assert np.isfinite(df["loss"]).all() and (df["loss"] > 0).all()
+    # C_6ND is 6 N D, to the precision of the file's integers
+    np.testing.assert_allclose(df["C_6ND"].astype(float), 6.0 * df["N"] * df["D"], rtol=1e-6)
+    raw = data.load(name, raw=True)
+    assert list(raw.columns) == list(pd.read_csv(MIRROR / data.REGISTRY[name].filename).columns)
+
+
+@needs_mirror
+def test_misfitting_checkpoints_cover_the_runs(mirror_env):
+    runs, ckpts = data.load("misfitting_runs"), data.load("misfitting_checkpoints")
+    assert runs["total_epochs"].max() == 125
+    assert runs["N"].nunique() == 11 and runs["peak_lr"].nunique() == 5
+    # every last checkpoint of a run is a checkpoint of the full file
+    key = ["N", "D", "peak_lr", "sweep"]
+    assert len(runs.merge(ckpts[key].drop_duplicates(), on=key)) == len(runs)
+
+
+@needs_mirror
+@pytest.mark.parametrize("name", PORIAN)
+def test_porian_pickles_load_tidy(mirror_env, name):
+    df = data.load(name)
+    assert list(df.columns) == PORIAN_COLUMNS
+    assert len(df) > 100
+    assert df["step"].nunique() == PORIAN_STEPS[name]
+    assert df["C"].min() == pytest.approx(1.25e16) and df["C"].max() == pytest.approx(2.56e19)
+    assert df.groupby("step")["C"].nunique().between(11, 12).all()
+    has_loss = np.isfinite(df["loss"])
+    assert has_loss.mean() > 0.95
+    good = df[has_loss]
+    assert (good["N"] > 0).all() and (good["D"] > 0).all() and (good["loss"] > 0).all()
+
+
+@needs_mirror
+@pytest.mark.parametrize("name", PORIAN)
+def test_porian_raw_is_the_unpickled_frame(mirror_env, name):
+    raw = data.load(name, raw=True)
+    assert isinstance(raw, pd.DataFrame) and len(raw) == PORIAN_STEPS[name]
+    assert {"optimal_pairs", "fit_results", "data", "dataset", "hparams"} <= set(raw.columns)
+    budgets = raw["data"].iloc[0]
+    assert isinstance(budgets, pd.DataFrame) and {"flops", "orig_n", "orig_t", "orig_loss"} <= set(budgets.columns)
+    tidy = data.load(name)
+    first = tidy[(tidy["step"] == 0) & (tidy["C"] == float(budgets["flops"].iloc[0]))]
+    np.testing.assert_array_equal(first["N"].to_numpy(), np.asarray(budgets["orig_n"].iloc[0], dtype=float))
+    np.testing.assert_array_equal(first["loss"].to_numpy(), np.asarray(budgets["orig_loss"].iloc[0], dtype=float))
+
+
+def test_raw_of_a_committed_table_is_ignored():
+    pd.testing.assert_frame_equal(data.load("kaplan_constants", raw=True), data.load("kaplan_constants"))
+    with pytest.raises((TypeError, ValueError), match="`raw`"):
+        data.load("kaplan_constants", raw="yes")
+
+
+def _xz(path: Path, payload: bytes) -> Path:
+    import lzma
+
+    path.write_bytes(lzma.compress(payload))
+    return path
+
+
+def _reduce_pickle(func, *args) -> bytes:
+    """A pickle (highest protocol, STACK_GLOBAL) whose loading calls ``func(*args)``."""
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return func, args
+
+    return pickle.dumps(Evil(), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@pytest.mark.parametrize("how", ["GLOBAL opcode", "__reduce__"])
+def test_allowlist_refuses_a_global_that_would_create_a_file(tmp_path, how):
+    """A pickle that would call builtins.open(target, "w") is refused before the call."""
+    target = tmp_path / "created_by_the_pickle"
+    if how == "GLOBAL opcode":  # protocol 0: GLOBAL, MARK, two strings, TUPLE, REDUCE, STOP
+        payload = b"cbuiltins\nopen\n(S'" + str(target).encode() + b"'\nS'w'\ntR."
+    else:
+        payload = _reduce_pickle(open, str(target), "w")
+    bad = _xz(tmp_path / "bad.pickle.xz", payload)
+    with pytest.raises(ValueError, match=r"(builtins|io)\.open, which is not on the allow-list"):
+        data.read_pickle_allowlisted(bad)
+    assert not target.exists(), "the refused callable was called"
+    # the same bytes through plain pickle would have created it (the test's premise)
+    import pickle
+
+    pickle.loads(payload).close()
+    assert target.exists()
+
+
+@pytest.mark.parametrize("module, name", [("os", "system"), ("builtins", "eval"), ("posix", "system"),
+                                          ("pandas", "read_pickle"), ("numpy", "load"),
+                                          ("subprocess", "call")])
+def test_allowlist_refuses_other_globals(tmp_path, module, name):
+    payload = b"c" + module.encode() + b"\n" + name.encode() + b"\n(S'true'\ntR."
+    bad = _xz(tmp_path / "bad.pickle.xz", payload)
+    with pytest.raises(ValueError, match=re.escape(f"{module}.{name}")):
+        data.read_pickle_allowlisted(bad)
+    plain = tmp_path / "bad.pickle"
+    plain.write_bytes(payload)
+    with pytest.raises(ValueError, match="allow-list"):
+        data.read_pickle_allowlisted(plain, compression=None)
+
+
+def test_allowlist_refuses_a_nested_bad_global(tmp_path):
+    """A frame whose cell holds an object naming another global: refused as a whole."""
+    import datetime
+    import pickle
+
+    frame = pd.DataFrame({"x": [1.0, 2.0], "obj": [None, datetime.date(2024, 1, 1)]})
+
+    bad = _xz(tmp_path / "bad.pickle.xz", pickle.dumps(frame))
+    with pytest.raises(ValueError, match=r"datetime\.date, which is not on the allow-list"):
+        data.read_pickle_allowlisted(bad)
+
+
+def test_allowed_globals_are_pandas_numpy_and_slice():
+    modules = {m for m, _ in data.PICKLE_ALLOWED_GLOBALS}
+    assert all(m == "builtins" or m.split(".")[0] in ("numpy", "pandas") for m in modules)
+    assert {n for m, n in data.PICKLE_ALLOWED_GLOBALS if m == "builtins"} == {"slice"}
+
+
+@pytest.mark.parametrize("how", ["not xz", "flipped byte", "truncated"])
+def test_corrupt_xz_is_a_value_error(tmp_path, how):
+    import lzma
+    import pickle
+
+    good = lzma.compress(pickle.dumps(pd.DataFrame({"x": np.arange(200.0)})))
+    path = tmp_path / "bad.pickle.xz"
+    if how == "not xz":
+        path.write_bytes(b"this is not an xz file at all")
+    elif how == "flipped byte":
+        path.write_bytes(good)
+        corrupt(path)
+    else:
+        path.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="`path`"):
+        data.read_pickle_allowlisted(path)
+
+
+def test_decompression_bomb_is_refused(tmp_path, monkeypatch):
+    import pickle
+
+    path = tmp_path / "big.pickle.xz"
+    _xz(path, pickle.dumps(np.zeros(10_000)))
+    monkeypatch.setattr(data, "PICKLE_MAX_BYTES", 1000)
+    with pytest.raises(ValueError, match="decompresses to more than"):
+        data.read_pickle_allowlisted(path)
+
+
+@pytest.mark.parametrize("compression, suffix", [("xz", ".pickle.xz"), (None, ".pickle")])
+def test_read_pickle_allowlisted_round_trips_a_pandas_pickle(tmp_path, compression, suffix):
+    frame = pd.DataFrame({"N": [1e8, 2e8, 4e8], "loss": [3.1, 2.9, 2.8], "k": [1, 2, 3],
+                          "model": ["a", "b", "c"]})
+    path = tmp_path / f"small{suffix}"
+    frame.to_pickle(path, compression=compression)
+    pd.testing.assert_frame_equal(data.read_pickle_allowlisted(path, compression=compression), frame)
+    series = pd.Series([1.0, 2.0], name="x")
+    series.to_pickle(path, compression=compression)
+    pd.testing.assert_series_equal(data.read_pickle_allowlisted(path, compression=compression), series)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    ({"path": 3}, TypeError, "path"), ({"path": None}, TypeError, "path"),
+    ({"compression": "gzip"}, ValueError, "compression"), ({"compression": True}, ValueError, "compression"),
+])
+def test_read_pickle_allowlisted_bad_arguments(tmp_path, kwargs, exc, name):
+    kwargs = {"path": tmp_path / "x.pickle.xz", **kwargs}
+    with pytest.raises(exc, match=f"`{name}`"):
+        data.read_pickle_allowlisted(**kwargs)
