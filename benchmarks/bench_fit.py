@@ -8,12 +8,15 @@ points of the Chinchilla replication it times
    start, keeping the best, run twice: with the same analytic gradient (the
    strongest plain baseline) and with finite-difference gradients, as the
    replication's notebook does (``--skip-numeric`` skips that slow one);
-3. 4,000 bootstrap refits with ``bootstrap_chinchilla``.
+3. 4,000 bootstrap refits with ``bootstrap_chinchilla``;
+4. ``scaling_utils.fit.fit_isoflop`` with 1,000 resamples on 300 synthetic runs
+   (12 budgets x 25 sizes on the Chinchilla form, 0.5% noise; ``--isoflop-only``
+   runs just this part).
 
 It prints both times, their ratio and both objectives.  Targets on a 2-core
 machine: grid fit <= 2 s, >= 10x faster than the loop, objectives within 1e-6
-relative, bootstrap <= 10 s.  Timings vary with the machine; this is a script,
-not a test.
+relative, bootstrap <= 10 s, fit_isoflop (1,000 resamples, 300 runs) <= 2 s.
+Timings vary with the machine; this is a script, not a test.
 """
 from __future__ import annotations
 
@@ -23,11 +26,12 @@ import time
 import numpy as np
 from scipy import optimize
 
-from scaling_utils import data
+from scaling_utils import data, laws
 from scaling_utils.fit import (
     _objective_and_grad,
     bootstrap_chinchilla,
     fit_chinchilla,
+    fit_isoflop,
     hoffmann_grid,
 )
 
@@ -62,12 +66,43 @@ def per_start_loop(N, D, loss, *, numeric_gradient=False, delta=1e-3):
     return best
 
 
+def isoflop_runs(n_budgets=12, n_sizes=25, noise=0.005, seed=0):
+    """``(C, N, loss)`` of ``n_budgets * n_sizes`` runs: at each budget (1e17 to 1e20 FLOP),
+    sizes over +-1 decade around the planted N_opt, loss from Hoffmann et al.'s fitted law."""
+    rng = np.random.default_rng(seed)
+    budgets = np.geomspace(1e17, 1e20, n_budgets)
+    hoff = dict(laws.HOFFMANN_2022)
+    n_opt = laws.compute_optimal(budgets, **{k: v for k, v in hoff.items() if k != "E"})[0]
+    C = np.repeat(budgets, n_sizes)
+    N = np.repeat(n_opt, n_sizes) * np.tile(np.logspace(-1, 1, n_sizes), n_budgets)
+    loss = laws.chinchilla_loss(N, C / (6 * N), **hoff) * (1 + noise * rng.standard_normal(C.size))
+    return C, N, loss
+
+
+def bench_isoflop(n_boot=1000):
+    """Time fit_isoflop on 300 runs; return the seconds taken."""
+    C, N, loss = isoflop_runs()
+    fit_isoflop(C[:75], N[:75], loss[:75], n_boot=10)  # warm-up
+    t0 = time.perf_counter()
+    res = fit_isoflop(C, N, loss, n_boot=n_boot, rng=0)
+    t_iso = time.perf_counter() - t0
+    print(f"fit_isoflop, {n_boot:,} resamples on {C.size} runs: {t_iso:8.2f} s   exponent {res.exponent:.4f} "
+          f"(planted {laws.compute_optimal_exponents(alpha=laws.HOFFMANN_2022['alpha'], beta=laws.HOFFMANN_2022['beta'])[0]:.4f}), "
+          f"interval {res.interval()}")
+    print("  target: <= 2 s: {}".format("met" if t_iso <= 2 else "MISSED"))
+    return t_iso
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-numeric", action="store_true",
                         help="skip the slow loop with finite-difference gradients (the replication's way)")
     parser.add_argument("--n-boot", type=int, default=4000)
+    parser.add_argument("--isoflop-only", action="store_true", help="time only fit_isoflop (1,000 resamples, 300 runs)")
     args = parser.parse_args(argv)
+    if args.isoflop_only:
+        bench_isoflop()
+        return
 
     N, D, loss = load_points()
     print(f"data: {len(N)} points (chinchilla_points less the 5 highest losses)")
@@ -99,6 +134,8 @@ def main(argv=None):
 
     print("targets: grid fit <= 2 s: {}; bootstrap <= 10 s: {}".format(
         "met" if t_batched <= 2 else "MISSED", "met" if t_boot <= 10 else "MISSED"))
+
+    bench_isoflop()
 
 
 if __name__ == "__main__":

@@ -298,7 +298,7 @@ class _CompoundFit:
         ``(nan, nan)`` with a reason when the bootstrap was not run or too few resamples
         succeeded.  Each end carries its Monte-Carlo error (print it with ``str``).
         """
-        if name not in ("exponent", "coefficient"):
+        if not isinstance(name, str) or name not in ("exponent", "coefficient"):
             raise ValueError(f"`name` must be 'exponent' or 'coefficient', got {name!r:.40}.")
         if self.n_boot == 0 or self.samples.empty:
             return BootstrapInterval(math.nan, math.nan, confidence=self.confidence,
@@ -730,6 +730,9 @@ def fit_envelope(C, size, loss, *, bins=20, groups=None, n_boot: int = 1000, rng
         groups = np.asarray(groups)
         if groups.ndim != 1 or groups.size != n:
             raise ValueError(f"`groups` must hold one run label per point ({n}), got shape {groups.shape}.")
+        if pd.isna(groups).any():
+            i = int(np.flatnonzero(pd.isna(groups))[0])
+            raise ValueError(f"`groups` holds a missing label (NaN or None) at point {i}; pass a run label per point.")
         _, group_id = np.unique(groups.astype(str), return_inverse=True)
     else:
         group_id = np.arange(n)

@@ -306,11 +306,15 @@ def read_pickle_allowlisted(path, *, compression: str = "xz"):
         The pickle names a global outside :data:`PICKLE_ALLOWED_GLOBALS` (nothing it names
         is called), is corrupt, or decompresses to more than 64 MB.
     """
-    if compression not in ("xz", None):
+    if not (compression is None or (isinstance(compression, str) and compression == "xz")):
         raise ValueError(f"`compression` must be 'xz' or None, got {_shown(compression)}.")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"`path` must be a str or pathlib.Path of a pickle file, got {_shown(path)}.")
+    if not Path(path).is_file():
+        raise ValueError(f"`path` {str(path)!r} is not a file; pass the path of a pickle file.")
     raw = Path(path).read_bytes()
+    if compression is None and raw.startswith(b"\xfd7zXZ\x00"):
+        raise ValueError(f"`path` {str(path)!r} is xz-compressed; pass `compression`='xz'.")
     if compression == "xz":
         decompressor = lzma.LZMADecompressor()
         try:

@@ -1124,3 +1124,14 @@ def test_read_pickle_allowlisted_bad_arguments(tmp_path, kwargs, exc, name):
     kwargs = {"path": tmp_path / "x.pickle.xz", **kwargs}
     with pytest.raises(exc, match=f"`{name}`"):
         data.read_pickle_allowlisted(**kwargs)
+
+
+def test_read_pickle_allowlisted_missing_file_and_wrong_compression(tmp_path):
+    with pytest.raises(ValueError, match="`path` .* is not a file"):
+        data.read_pickle_allowlisted(tmp_path / "missing.pickle.xz")
+    with pytest.raises(ValueError, match="`path` .* is not a file"):
+        data.read_pickle_allowlisted(tmp_path)  # a folder
+    path = tmp_path / "small.pickle.xz"
+    pd.DataFrame({"x": [1.0]}).to_pickle(path, compression="xz")
+    with pytest.raises(ValueError, match="xz-compressed; pass `compression`='xz'"):
+        data.read_pickle_allowlisted(path, compression=None)

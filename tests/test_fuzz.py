@@ -241,6 +241,34 @@ def group_fits():
     return groups.fit_group_power_laws(_group_frame(), x="n", y="err", group="g")
 
 
+# An IsoFLOP grid: 4 budgets x 7 sizes around N_opt on the Chinchilla form with 0.2% noise,
+# and the loss curves of 4 sizes (6 checkpoints each) for the envelope.
+_ISO_C = np.repeat([1e18, 1e19, 1e20, 1e21], 7)
+_ISO_N = (laws.compute_optimal(_ISO_C, **HOFF_NO_E)[0] * np.tile(np.logspace(-1, 1, 7), 4))
+_ISO_L = laws.chinchilla_loss(_ISO_N, _ISO_C / (6 * _ISO_N), **HOFF) * (1 + 0.002 * np.cos(np.arange(28.0)))
+_ENV_N = np.repeat([1e7, 1e8, 1e9, 1e10], 6)
+_ENV_D = np.tile(np.logspace(9, 12, 6), 4)
+_ENV_C = 6 * _ENV_N * _ENV_D
+_ENV_L = laws.chinchilla_loss(_ENV_N, _ENV_D, **HOFF)
+_ENV_RUN = np.repeat([0, 1, 2, 3], 6)
+
+
+@functools.cache
+def isoflop_fit():
+    return fit.fit_isoflop(_ISO_C, _ISO_N, _ISO_L, n_boot=50, rng=0)
+
+
+@functools.cache
+def envelope_fit():
+    return fit.fit_envelope(_ENV_C, _ENV_N, _ENV_L, bins=6, n_boot=50, rng=0)
+
+
+@functools.cache
+def porian_pickle():
+    """The smallest registered pickle, hash-verified by data.fetch (from the mirror)."""
+    return data.fetch("porian2024_rw_kaplan_tuned")
+
+
 def _repeats_frame():
     return pd.DataFrame({"cell": ["a", "a", "b", "b"], "value": [1.0, 1.2, 2.0, 2.4]})
 
@@ -296,6 +324,19 @@ VALID = {
     "fit.ChinchillaBootstrap.derived_interval": method(chinchilla_bootstrap, "derived_interval",
                                                        1e22, "N_opt"),
     "fit.PowerLawFit.predict": method(power_law_fit, "predict", [1.0, 3.0], any_ndim={"x"}),
+    "fit.fit_isoflop": call(fit.fit_isoflop, _ISO_C, _ISO_N, _ISO_L, n_boot=50, rng=0),
+    "fit.fit_envelope": call(fit.fit_envelope, _ENV_C, _ENV_N, _ENV_L, bins=6, groups=_ENV_RUN,
+                             n_boot=50, rng=0),
+    "fit.assign_budgets": call(fit.assign_budgets, [1e18, 1.1e18, 9e18, 1e19], [1e18, 1e19],
+                               window_dex=0.1),
+    "fit.IsoFLOPFit.predict": method(isoflop_fit, "predict", C3, any_ndim={"C"}),
+    "fit.IsoFLOPFit.interval": method(isoflop_fit, "interval", "exponent"),
+    "fit.IsoFLOPFit.predict_interval": method(isoflop_fit, "predict_interval", 1e22),
+    "fit.IsoFLOPFit.summary": method(isoflop_fit, "summary"),
+    "fit.EnvelopeFit.predict": method(envelope_fit, "predict", C3, any_ndim={"C"}),
+    "fit.EnvelopeFit.interval": method(envelope_fit, "interval", "coefficient"),
+    "fit.EnvelopeFit.predict_interval": method(envelope_fit, "predict_interval", 1e22),
+    "fit.EnvelopeFit.summary": method(envelope_fit, "summary"),
     "fit.percentile_interval": call(fit.percentile_interval, np.linspace(0.0, 1.0, 40),
                                     confidence=0.9, min_samples=20),
     "fit.format_with_error": call(fit.format_with_error, 0.93363, 0.00021, digits=4),
@@ -305,6 +346,7 @@ VALID = {
     "data.available": call(data.available),
     "data.fetch": call(data.fetch, "chinchilla_points"),
     "data.load": call(data.load, "kaplan_constants"),
+    "data.read_pickle_allowlisted": call(data.read_pickle_allowlisted, Lazy(porian_pickle), compression="xz"),
     # ---- entropy
     "entropy.MarkovSource": call(entropy.MarkovSource, weights=[0.2, 0.8],
                                  lag_transitions=[[[0.9, 0.1], [0.2, 0.8]]]),
@@ -462,6 +504,7 @@ VALID = {
 #: (the registry is built by the package).  ``NGramModel`` is built by ``NGramModel.fit``.
 NOT_CONSTRUCTED = {
     "fit.ChinchillaFit", "fit.ChinchillaBootstrap", "fit.PowerLawFit", "fit.BootstrapInterval",
+    "fit.IsoFLOPFit", "fit.EnvelopeFit",
     "data.ThirdPartyFile", "data.TranscribedTable", "data.GeneratedTable",
     "entropy.NGramModel", "entropy.KaplanFloorFit",
     "overfitting.DoubleDescentSweep", "overfitting.RepetitionExperiment", "overfitting.RepetitionFit",
@@ -593,6 +636,15 @@ ALLOWED_NONFINITE = {
     # than 20 resamples succeed; the example call uses n_boot=2 to stay fast.
     ("emergence.fit_small_predict_large", "result.rmse_interval"):
         "documented (nan, nan) with fewer than 20 resamples",
+    # fit_isoflop / fit_envelope: "samples ... (NaN: failed)" resamples; minima of a budget
+    # left out are NaN ("NaN if the budget is left out"), and Akima fits have no curvature;
+    # empty compute bins of the envelope are NaN rows with used=False.
+    ("fit.fit_isoflop", "result.samples"): "documented NaN for a failed resample",
+    ("fit.fit_isoflop", "result.minima"): "documented NaN for a budget left out",
+    ("fit.fit_envelope", "result.samples"): "documented NaN for a failed resample",
+    ("fit.fit_envelope", "result.frontier"): "documented NaN for an empty compute bin",
+    # assign_budgets: "NaN for runs outside every window" (a shorter `budgets` leaves some out).
+    ("fit.assign_budgets", "result"): "documented NaN outside every window",
 }
 
 
@@ -981,11 +1033,14 @@ _NONFINITE = st.sampled_from([math.nan, math.inf, -math.inf])
 
 #: Arguments whose docstring says non-finite values are dropped (bootstrap samples hold a NaN
 #: per failed refit): NaN/inf there need not raise, but must still give a clean result.
-NONFINITE_DROPPED = {("fit.percentile_interval", "values")}
+NONFINITE_DROPPED = {("fit.percentile_interval", "values"),
+                     # "NaN marks a missing run: it is left out" (fit_isoflop, fit_envelope)
+                     ("fit.fit_isoflop", "loss"), ("fit.fit_envelope", "loss")}
 
 #: Arguments holding labels of any comparable type (numbers here): NaN is a missing label and
 #: must be rejected, but +/-inf is a label like any other.
-LABEL_ARGUMENTS = {("groups.count_group_errors", "y_true"), ("groups.count_group_errors", "y_pred")}
+LABEL_ARGUMENTS = {("groups.count_group_errors", "y_true"), ("groups.count_group_errors", "y_pred"),
+                   ("fit.fit_envelope", "groups")}
 
 
 @st.composite

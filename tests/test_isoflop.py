@@ -408,6 +408,10 @@ def test_envelope_groups_resample_whole_runs(envelope):
     assert w_run > w_point
     with pytest.raises(ValueError, match="`groups`"):
         fit.fit_envelope(C, N, L, groups=run[:-1])
+    labels = run.astype(float)
+    labels[4] = np.nan
+    with pytest.raises(ValueError, match="`groups` holds a missing label"):
+        fit.fit_envelope(C, N, L, groups=labels)
 
 
 def test_envelope_nan_loss_is_dropped(envelope):
