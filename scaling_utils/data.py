@@ -374,11 +374,19 @@ _MISFITTING_COLUMNS = ["loss", "C4 Eval Loss", "N", "N_no_emb", "D", "C", "C_no_
 
 
 def _misfitting(raw: pd.DataFrame) -> pd.DataFrame:
-    """The (Mis)Fitting file's columns unchanged, after checking the ones the book uses."""
+    """The (Mis)Fitting file's columns, after checking the ones the book uses.
+
+    The FLOP columns (``C``, ``C_no_emb``, ``C_6ND``, ``C_6ND_no_emb``) hold integers beyond
+    the int64 range, which pandas reads as Python objects; they become floats (53-bit
+    mantissa: about 16 significant digits, far more than the counts are accurate to).
+    """
     missing = [c for c in _MISFITTING_COLUMNS if c not in raw.columns]
     if missing:
         raise ValueError(f"the (Mis)Fitting file lacks column(s) {missing}; found {list(raw.columns)}.")
-    return raw
+    out = raw.copy()
+    for col in ("C", "C_no_emb", "C_6ND", "C_6ND_no_emb"):
+        out[col] = pd.to_numeric(out[col]).astype(float)
+    return out
 
 
 _MISFITTING_CITE = "Li, Kudugunta, Zettlemoyer (2025), (Mis)Fitting: A Survey of Scaling Laws, ICLR 2025"
