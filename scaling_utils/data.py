@@ -437,7 +437,7 @@ _ENTRIES = [
             "245 Chinchilla training runs read off Hoffmann et al. Figure 4: N parameters, "
             "D = C/(6N) tokens (derived), C training FLOP, final loss (nats/token)"
         ),
-        used_in="power_laws, compute_cost, claims_audit",
+        used_in="power_laws, compute_optimal, compute_cost, claims_audit",
         postprocess=_chinchilla_points,
     ),
     ThirdPartyFile(
@@ -548,7 +548,7 @@ _ENTRIES = [
             "Exponent a of N_opt proportional to C^a with 10th-90th percentile interval "
             "for Approaches 1-3 and Kaplan et al."
         ),
-        used_in="power_laws",
+        used_in="power_laws, compute_optimal",
     ),
     TranscribedTable(
         name="hoffmann_table3",
@@ -558,7 +558,7 @@ _ENTRIES = [
             "Approach-1 compute-optimal projections: parameters, FLOPs, tokens, and "
             "tokens_per_parameter (derived)"
         ),
-        used_in="power_laws, claims_audit",
+        used_in="power_laws, compute_optimal, claims_audit",
     ),
     TranscribedTable(
         name="gpt3_table_d1",
