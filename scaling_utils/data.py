@@ -126,7 +126,7 @@ class ThirdPartyFile:
         :func:`load` returns.
     reader : {"csv", "pandas_pickle_xz"}
         How the verified bytes are read: :func:`pandas.read_csv`, or xz-decompressed and
-        unpickled by :func:`read_pickle_allowlisted` (never plain :mod:`pickle`).
+        unpickled by :func:`read_pickle_allowlisted` (never plain ``pickle``).
     """
 
     name: str
@@ -293,7 +293,7 @@ def read_pickle_allowlisted(path, *, compression: str = "xz"):
         A pickle file.  Only pass hash-verified bytes: :func:`load` calls this after
         :func:`fetch` has checked the registered SHA-256.
     compression : {"xz", None}
-        ``"xz"`` for an ``.xz`` file (decompressed with :mod:`lzma`), None for a plain pickle.
+        ``"xz"`` for an ``.xz`` file (decompressed with ``lzma``), None for a plain pickle.
 
     Returns
     -------

@@ -361,8 +361,11 @@ def _sandbox_env(home: str) -> dict[str, str]:
            "JUPYTER_PLATFORM_DIRS": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     for key in ("SCALING_UTILS_DATA_MIRROR", "SCALING_UTILS_CACHE"):
-        if os.environ.get(key, "").strip():
-            env[key] = os.environ[key]
+        value = os.environ.get(key, "").strip()
+        if value:
+            # The absolute, resolved path: the one bound into the sandbox (a relative path or a
+            # symlink would point elsewhere from the submission's home folder).
+            env[key] = str(Path(value).resolve()) if Path(value).exists() else value
     return env
 
 
