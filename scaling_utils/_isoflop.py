@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import laws
-from ._interval import BootstrapInterval, format_with_error, percentile_interval
+from ._interval import BootstrapInterval, percentile_interval
 from ._validate import (
     ArgumentTypeError,
     _check_ndim,
@@ -673,7 +673,7 @@ def _bin_edges(C, bins):
     return edges
 
 
-def _frontier(logC, logS, loss, bin_of, n_bins, weights=None):
+def _frontier(loss, bin_of, n_bins, weights=None):
     """Per bin: index of the lowest-loss point (among points with weight > 0), or -1."""
     best = np.full(n_bins, -1)
     present = np.ones(loss.size, bool) if weights is None else weights > 0
@@ -747,7 +747,7 @@ def fit_envelope(C, size, loss, *, bins=20, groups=None, n_boot: int = 1000, rng
     bin_of = np.searchsorted(edges, C, side="right") - 1
     bin_of[C == edges[-1]] = n_bins - 1
     bin_of[(bin_of < 0) | (bin_of >= n_bins)] = -1
-    best = _frontier(np.log(C), np.log(size), loss, bin_of, n_bins)
+    best = _frontier(loss, bin_of, n_bins)
     counts = np.bincount(bin_of[bin_of >= 0], minlength=n_bins)
     rows = []
     for k in range(n_bins):
@@ -772,7 +772,7 @@ def fit_envelope(C, size, loss, *, bins=20, groups=None, n_boot: int = 1000, rng
         for r in range(n_boot):
             drawn = np.bincount(generator.integers(0, n_groups, n_groups), minlength=n_groups)
             w = drawn[group_id]
-            chosen = _frontier(None, None, loss, bin_of, n_bins, weights=w)
+            chosen = _frontier(loss, bin_of, n_bins, weights=w)
             chosen = chosen[chosen >= 0]
             if chosen.size < 3 or np.ptp(np.log(C[chosen])) == 0:
                 continue

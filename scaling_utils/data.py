@@ -398,6 +398,16 @@ _PORIAN_COMMIT = "0dc60d91b8a525858a3067fc9e4a46ff5374cc6f"
 _PORIAN_LICENCE = "MIT (the LICENSE text is MIT; its copyright line is an unedited template)"
 
 
+def _misfitting_file(name: str, filename: str, upstream: str, sha256: str, description: str) -> ThirdPartyFile:
+    return ThirdPartyFile(
+        name=name, filename=filename,
+        url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/{upstream}",
+        sha256=sha256, licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
+        description=description + "; the file's columns, FLOP columns as floats",
+        used_in="compute_optimal", postprocess=_misfitting,
+    )
+
+
 def _porian(name: str, filename: str, upstream: str, sha256: str, description: str) -> ThirdPartyFile:
     return ThirdPartyFile(
         name=name, filename=filename,
@@ -474,31 +484,16 @@ _ENTRIES = [
         used_in="emergence, claims_audit",
         postprocess=_raw,
     ),
-    ThirdPartyFile(
-        name="misfitting_runs",
-        filename="misfitting_scaling_results_last_ckpt.csv",
-        url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/scaling_results_last_ckpt_only.csv",
-        sha256="cd96b9eb8e5b2adc80e6739a642dd8554590edc96234d36859ab6ed0f5c30562",
-        licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
-        description=(
-            "261 training runs (11 sizes 12M-1B, 5 peak learning rates, 40 sweeps), last "
-            "checkpoint only: final train loss, C4 eval loss, N with and without embeddings, "
-            "D tokens, C as counted and as 6ND, epochs, peak_lr, sweep; raw columns"
-        ),
-        used_in="compute_optimal", postprocess=_misfitting,
-    ),
-    ThirdPartyFile(
-        name="misfitting_checkpoints",
-        filename="misfitting_scaling_results.csv",
-        url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/scaling_results.csv",
-        sha256="193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58",
-        licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
-        description=(
-            "4,852 checkpoints of the 261 misfitting_runs (portion_steps_elapsed, "
-            "current_steps, current_epoch), same columns; raw columns"
-        ),
-        used_in="compute_optimal", postprocess=_misfitting,
-    ),
+    _misfitting_file("misfitting_runs", "misfitting_scaling_results_last_ckpt.csv",
+                     "scaling_results_last_ckpt_only.csv",
+                     "cd96b9eb8e5b2adc80e6739a642dd8554590edc96234d36859ab6ed0f5c30562",
+                     "261 training runs (11 sizes 12M-1B, 5 peak learning rates, 40 sweeps), last "
+                     "checkpoint only: final train loss, C4 eval loss, N with and without embeddings, "
+                     "D tokens, C as counted and as 6ND, epochs, peak_lr, sweep"),
+    _misfitting_file("misfitting_checkpoints", "misfitting_scaling_results.csv", "scaling_results.csv",
+                     "193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58",
+                     "4,852 checkpoints of the 261 misfitting_runs (portion_steps_elapsed, "
+                     "current_steps, current_epoch), same columns"),
     _porian("porian2024_rw", "porian2024_summary_df.pickle.xz", "summary_df.pickle.xz",
             "afbf07ec92d23182f56a44dd43599f2a7e9716fd70492fbc0a35f6093272b74f",
             "Porian et al. IsoFLOP runs on RefinedWeb, 5 settings from Kaplan's setup to tuned "
