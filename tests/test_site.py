@@ -122,11 +122,33 @@ def open_page(browser, servers):
         page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
                 and problems.append(f"HTTP {r.status}: {r.url}"))
         page.goto(base + path, wait_until="load")
+        target = _refresh_target(edition, path)
+        if target is not None:
+            # A redirect stub (the site's index.html) navigates again after "load"; evaluating
+            # before that navigation ends raced with it ("Execution context was destroyed").
+            page.wait_for_url(base + target, wait_until="load", timeout=15_000)
         return page, problems
 
     yield open_
     for context in contexts:
         context.close()
+
+
+def _refresh_target(edition: str, path: str) -> str | None:
+    """Where a redirect stub (``<meta http-equiv="Refresh" content="0; url=...">``) points, as
+    a path from the site root; None for an ordinary page."""
+    import posixpath
+    import re
+
+    path = path.split("?", 1)[0]
+    file = (TEACHER_HTML if edition == "teacher" else STUDENT_HTML) / path
+    if not file.is_file():
+        return None
+    match = re.search(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"',
+                      file.read_text(errors="replace"), flags=re.IGNORECASE)
+    if match is None:
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), match.group(1)))
 
 
 def _wait_for_mathjax(page) -> None:
@@ -213,3 +235,10 @@ def test_student_edition_downloads_have_no_solutions():
     for path in sources:
         text = json.dumps(json.loads(path.read_text()))
         assert "{solution" not in text, f"{path.name} behind the student download button has solutions"
+
+
+def test_the_site_root_redirects_to_the_introduction(open_page):
+    page, problems = open_page("index.html")
+    assert page.url.endswith("/chapters/intro.html"), f"index.html landed on {page.url}"
+    assert page.locator("h1").count() >= 1
+    assert not problems, "\n".join(problems)
