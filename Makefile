@@ -12,7 +12,7 @@
 #   make sandbox       install the grading sandbox (Debian's bubblewrap)
 #   make browser       install headless Chromium (Debian's chromium) for the browser test
 #   make lab           open JupyterLab on chapters/
-#   make benchmark     run benchmarks/bench_fit.py
+#   make benchmark     run benchmarks/bench_fit.py and benchmarks/bench_extrapolation.py
 #   make execute       re-execute pages in place (CHAPTERS="chapters/x.ipynb" for one)
 #   make data          rerun the generators of the project's generated datasets (scripts/)
 #   make nbval-cpus    re-execute every page with nbval as if on other CPUs (3 conditions)
@@ -139,6 +139,7 @@ lab: $(STAMP)
 
 benchmark: $(STAMP)
 	"$(PY)" benchmarks/bench_fit.py
+	"$(PY)" benchmarks/bench_extrapolation.py
 
 # Saves fresh outputs into the notebooks; review the diff before committing.
 execute: $(STAMP)

@@ -18,6 +18,9 @@ overfitting
     repeated-data experiment.
 compute
     FLOP, accelerator time, energy, CO2e, money and memory of training and inference.
+extrapolation
+    Learning-curve forms (Alabdulmohsin et al.'s M1-M4, a power law with a floor, a broken
+    power law), the benchmark protocol of extrapolation errors, backtests on training runs.
 emergence
     Exact match vs per-token metrics, sigmoid and broken power-law fits with bootstrap
     intervals, fit-small-predict-large.
@@ -28,7 +31,7 @@ plotting
     The book's seaborn theme and log-log plotting helpers (imports matplotlib
     only when called).
 """
-from . import compute, data, emergence, entropy, fit, groups, laws, overfitting, plotting
+from . import compute, data, emergence, entropy, extrapolation, fit, groups, laws, overfitting, plotting
 
 __version__ = "0.2.0"
 
@@ -37,6 +40,7 @@ __all__ = [
     "data",
     "emergence",
     "entropy",
+    "extrapolation",
     "fit",
     "groups",
     "laws",

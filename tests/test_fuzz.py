@@ -60,7 +60,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import scaling_utils
-from scaling_utils import compute, data, emergence, entropy, fit, groups, laws, overfitting, plotting
+from scaling_utils import compute, data, emergence, entropy, extrapolation, fit, groups, laws, overfitting, plotting
 
 #: Seconds within which a bad value must be rejected (a slower error counts as a failure).
 TIME_LIMIT = 1.0
@@ -266,6 +266,31 @@ def isoflop_fit():
 @functools.cache
 def envelope_fit():
     return fit.fit_envelope(_ENV_C, _ENV_N, _ENV_L, bins=6, n_boot=50, rng=0)
+
+
+# A learning curve on M2's form (12 points, 1% wiggle) and a tiny benchmark frame of two
+# curves, each fitted on 9 points and scored on 3.
+_LC_X = np.geomspace(1e6, 1e9, 12)
+_LC_Y = (0.3 + 60.0 * _LC_X ** -0.35) * (1 + 0.01 * np.cos(np.arange(12.0)))
+_LC_FRAME = pd.DataFrame({
+    "Domain": ["D"] * 24, "Task": ["a"] * 12 + ["b"] * 12, "Model": ["m"] * 24,
+    "Seen Examples": np.r_[_LC_X, _LC_X], "Loss": np.r_[_LC_Y, 1.1 * _LC_Y],
+    "Training": np.tile((np.arange(12) < 9).astype(int), 2)})
+
+
+@functools.cache
+def learning_curve_fit():
+    return extrapolation.fit_learning_curve(_LC_X, _LC_Y, form="m2")
+
+
+@functools.cache
+def learning_curve_results():
+    return extrapolation.benchmark(_LC_FRAME, forms=["m1", "m2"])
+
+
+@functools.cache
+def learning_curve_interval():
+    return learning_curve_fit().predict_interval([2e9, 4e9], n_boot=20, rng=0)
 
 
 @functools.cache
@@ -496,6 +521,24 @@ VALID = {
                                            [1.0, 1.0], any_ndim={"w"}),
     "groups.logistic_population_limit": call(groups.logistic_population_limit,
                                              [[1.0, 0.0], [0.0, 1.0]], [0.9, 0.1], n_nodes=20),
+    # ---- extrapolation
+    "extrapolation.fit_learning_curve": call(extrapolation.fit_learning_curve, _LC_X, _LC_Y, form="m2"),
+    "extrapolation.LearningCurveFit.predict": method(learning_curve_fit, "predict", [2e9, 4e9], any_ndim={"x"}),
+    "extrapolation.LearningCurveFit.predict_interval": method(learning_curve_fit, "predict_interval", [2e9, 4e9],
+                                                              n_boot=20, rng=0),
+    "extrapolation.LearningCurveFit.summary": method(learning_curve_fit, "summary"),
+    "extrapolation.benchmark": call(extrapolation.benchmark, _LC_FRAME, forms=["m1", "m2"]),
+    "extrapolation.curve_table": call(extrapolation.curve_table, _LC_FRAME),
+    "extrapolation.log_rmse": call(extrapolation.log_rmse, [1.0, 2.0], [1.1, 1.9]),
+    "extrapolation.interval_coverage": call(extrapolation.interval_coverage, Lazy(learning_curve_interval),
+                                            [0.31, 0.32]),
+    "extrapolation.win_rates": call(extrapolation.win_rates, Lazy(learning_curve_results)),
+    "extrapolation.backtest_chinchilla": call(extrapolation.backtest_chinchilla, _FIT_N, _FIT_D, _FIT_L,
+                                              cuts=[float(np.quantile(6 * np.asarray(_FIT_N) * np.asarray(_FIT_D), 0.8))],
+                                              n_boot=20, rng=0, min_points=6),
+    "extrapolation.backtest_curve": call(extrapolation.backtest_curve, _LC_X, _LC_Y, form="m1", cuts=[2e8],
+                                         n_boot=20, rng=0),
+    "extrapolation.frontier": call(extrapolation.frontier, _ENV_C, _ENV_L, bins=4),
     # ---- plotting
     "plotting.set_theme": call(plotting.set_theme),
     "plotting.loglog_axes": call(plotting.loglog_axes, xlabel="parameters N", ylabel="loss L"),
@@ -517,6 +560,7 @@ NOT_CONSTRUCTED = {
     "emergence.EmergenceSimulation", "emergence.SigmoidFit", "emergence.BrokenPowerLawFit",
     "emergence.Extrapolation",
     "groups.Disparity", "groups.GroupScalingFits", "groups.PopulationLimit",
+    "extrapolation.LearningCurveFit",
 }
 
 #: Public methods that take an argument but are not fuzzed, with the reason.
@@ -648,6 +692,16 @@ ALLOWED_NONFINITE = {
     ("fit.fit_isoflop", "result.minima"): "documented NaN for a budget left out",
     ("fit.fit_envelope", "result.samples"): "documented NaN for a failed resample",
     ("fit.fit_envelope", "result.frontier"): "documented NaN for an empty compute bin",
+    # extrapolation: "log_rmse (NaN when the fit failed)"; backtests "NaN predictions" for a
+    # failed cut and NaN interval ends (and `inside`) when the bootstrap is not reported;
+    # predict_interval "NaN when more than 5% of the refits fail"; interval_coverage "NaN when
+    # the interval was not reported"; curve_table "decades" NaN for a curve without a split.
+    ("extrapolation.benchmark", "result"): "documented NaN log_rmse for a failed fit",
+    ("extrapolation.backtest_chinchilla", "result"): "documented NaN for a failed cut or interval",
+    ("extrapolation.backtest_curve", "result"): "documented NaN for a failed cut or interval",
+    ("extrapolation.LearningCurveFit.predict_interval", "result"): "documented NaN ends, >5% failed refits",
+    ("extrapolation.interval_coverage", "result"): "documented NaN without an interval",
+    ("extrapolation.curve_table", "result"): "documented NaN decades without a split",
     # assign_budgets: "NaN for runs outside every window" (a shorter `budgets` leaves some out).
     ("fit.assign_budgets", "result"): "documented NaN outside every window",
 }
