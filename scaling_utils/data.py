@@ -398,13 +398,14 @@ _PORIAN_COMMIT = "0dc60d91b8a525858a3067fc9e4a46ff5374cc6f"
 _PORIAN_LICENCE = "MIT (the LICENSE text is MIT; its copyright line is an unedited template)"
 
 
-def _misfitting_file(name: str, filename: str, upstream: str, sha256: str, description: str) -> ThirdPartyFile:
+def _misfitting_file(name: str, filename: str, upstream: str, sha256: str, description: str,
+                     used_in: str = "compute_optimal") -> ThirdPartyFile:
     return ThirdPartyFile(
         name=name, filename=filename,
         url=f"https://raw.githubusercontent.com/hadasah/scaling_laws/{_MISFITTING_COMMIT}/data/{upstream}",
         sha256=sha256, licence=_MISFITTING_LICENCE, citation=_MISFITTING_CITE,
         description=description + "; the file's columns, FLOP columns as floats",
-        used_in="compute_optimal", postprocess=_misfitting,
+        used_in=used_in, postprocess=_misfitting,
     )
 
 
@@ -415,6 +416,44 @@ def _porian(name: str, filename: str, upstream: str, sha256: str, description: s
         sha256=sha256, licence=_PORIAN_LICENCE, citation=_PORIAN_CITE,
         description=description + "; one row per run: step, setting, C (budget), N, D, loss",
         used_in="compute_optimal", postprocess=_porian_points, reader="pandas_pickle_xz",
+    )
+
+
+_ALABDULMOHSIN_CITE = (
+    "Alabdulmohsin, Neyshabur, Zhai (2022), Revisiting Neural Scaling Laws in Language and "
+    "Vision, NeurIPS 2022, arXiv:2209.06640; data redistributed by Lee et al. (2025), nslpfn"
+)
+_ALABDULMOHSIN_COMMIT = "10a5a60911a2a22ef453d8b4ddf1408b6a6075d9"
+_BENCHMARK_COLUMNS = ["Domain", "Task", "Model", "Seen Examples", "Loss", "Training"]
+
+
+def _learning_curves(raw: pd.DataFrame) -> pd.DataFrame:
+    """Check a learning-curve benchmark file's columns and return them, rows as in the file.
+
+    Duplicate rows are kept (every language-model curve is stored four times):
+    :func:`scaling_utils.extrapolation.curve_table` counts them and
+    :func:`scaling_utils.extrapolation.benchmark` drops them.
+    """
+    missing = [c for c in _BENCHMARK_COLUMNS if c not in raw.columns]
+    if missing:
+        raise ValueError(f"the benchmark file lacks column(s) {missing}; found {list(raw.columns)}. "
+                         "The file is not the registered one.")
+    out = raw[_BENCHMARK_COLUMNS].copy()
+    out["Training"] = out["Training"].astype(int)
+    return out
+
+
+def _learning_curve_file(name: str, filename: str, sha256: str, description: str) -> ThirdPartyFile:
+    return ThirdPartyFile(
+        name=name, filename=filename,
+        url=f"https://raw.githubusercontent.com/DongWooLee-Eli/nslpfn/{_ALABDULMOHSIN_COMMIT}/data/{filename}",
+        sha256=sha256,
+        licence=("Apache-2.0 (original, google-research/google-research, folder "
+                 "revisiting_neural_scaling_laws/data); MIT (the redistributing repository)"),
+        citation=_ALABDULMOHSIN_CITE,
+        description=description + ("; columns Domain, Task, Model, Seen Examples (x), Loss (y), Training "
+                                   "(1 = fit, 0 = held out, always at larger x)"),
+        used_in="extrapolation", postprocess=_learning_curves,
     )
 
 
@@ -447,7 +486,7 @@ _ENTRIES = [
             "245 Chinchilla training runs read off Hoffmann et al. Figure 4: N parameters, "
             "D = C/(6N) tokens (derived), C training FLOP, final loss (nats/token)"
         ),
-        used_in="power_laws, compute_optimal, compute_cost, claims_audit",
+        used_in="power_laws, compute_optimal, extrapolation, compute_cost, claims_audit",
         postprocess=_chinchilla_points,
     ),
     ThirdPartyFile(
@@ -489,11 +528,21 @@ _ENTRIES = [
                      "cd96b9eb8e5b2adc80e6739a642dd8554590edc96234d36859ab6ed0f5c30562",
                      "261 training runs (11 sizes 12M-1B, 5 peak learning rates, 40 sweeps), last "
                      "checkpoint only: final train loss, C4 eval loss, N with and without embeddings, "
-                     "D tokens, C as counted and as 6ND, epochs, peak_lr, sweep"),
+                     "D tokens, C as counted and as 6ND, epochs, peak_lr, sweep",
+                     used_in="compute_optimal, extrapolation, claims_audit"),
     _misfitting_file("misfitting_checkpoints", "misfitting_scaling_results.csv", "scaling_results.csv",
                      "193b4b7665365112605417e2ef06d55efe599cfa08412354e3ae42c3af7a9f58",
                      "4,852 checkpoints of the 261 misfitting_runs (portion_steps_elapsed, "
                      "current_steps, current_epoch), same columns"),
+    _learning_curve_file("learning_curves_vision", "benchmark.vision.csv",
+                         "23b00692d71e58aa5a2a941e831d57688e0977fdcf5f5125ff7b64283b5d9e83",
+                         "Alabdulmohsin et al.'s learning-curve benchmark, image classification: 72 curves "
+                         "(few-shot error of 6 ViT, BiT and MiX models on 12 tasks) against examples seen"),
+    _learning_curve_file("learning_curves_language", "benchmark.lang.csv",
+                         "63c346db00a66b692e1ea9a0f71a2f2b267e55f74be5b863a92e199dffbf0983",
+                         "Alabdulmohsin et al.'s learning-curve benchmark, language: 5 NMT (log-perplexity, "
+                         "one held-out point each), 5 language-model (validation loss rescaled to [0, 1], "
+                         "every curve stored 4 times) and 10 BIG-bench curves"),
     _porian("porian2024_rw", "porian2024_summary_df.pickle.xz", "summary_df.pickle.xz",
             "afbf07ec92d23182f56a44dd43599f2a7e9716fd70492fbc0a35f6093272b74f",
             "Porian et al. IsoFLOP runs on RefinedWeb, 5 settings from Kaplan's setup to tuned "
@@ -544,6 +593,15 @@ _ENTRIES = [
             "for Approaches 1-3 and Kaplan et al."
         ),
         used_in="power_laws, compute_optimal",
+    ),
+    TranscribedTable(
+        name="alabdulmohsin2022_tables",
+        sha256="377c9e17232e174f04fc7a728446a4a53f46f92477778c185ea02ac259b79a2b",
+        citation=("Alabdulmohsin, Neyshabur, Zhai (2022), Revisiting Neural Scaling Laws in Language "
+                  "and Vision, NeurIPS 2022, arXiv:2209.06640, Tables 2 and 3"),
+        description=("Published extrapolation RMSE (of the log loss) of estimators M1-M4 on the 5 NMT, "
+                     "5 language-model and 10 BIG-bench curves, keyed like the benchmark files"),
+        used_in="extrapolation",
     ),
     TranscribedTable(
         name="hoffmann_table3",
@@ -597,6 +655,26 @@ _ENTRIES = [
             "success flag and message, on the 240 chinchilla_points runs"
         ),
         used_in="power_laws",
+    ),
+    # --- extrapolation entries ---
+    GeneratedTable(
+        name="extrapolation_benchmark",
+        sha256="5bac3146ebc0694ae753bcc2ec71869ba1e51dd1914d242f4d046a4305bbb03c",
+        generator="scripts/extrapolation_benchmark.py",
+        citation=("Generated by this project: the protocol of Alabdulmohsin, Neyshabur, Zhai (2022), "
+                  "arXiv:2209.06640, run on their 92 learning curves"),
+        description=("Extrapolation error (RMSE of log loss on the held-out points) of 6 forms on each of "
+                     "the 92 benchmark curves, local search, plus M2 and M4 with the global search"),
+        used_in="extrapolation",
+    ),
+    GeneratedTable(
+        name="extrapolation_coverage",
+        sha256="5e23dfad4e7b2a6c0585af611783ada6daf2e9e37edf121e00fd9a4a4b2ac5c6",
+        generator="scripts/extrapolation_benchmark.py",
+        citation="Generated by this project from Alabdulmohsin et al.'s (2022) learning curves",
+        description=("Share of held-out points inside each form's bootstrap 95% prediction interval, "
+                     "for a seeded sample of 32 benchmark curves (200 resamples each)"),
+        used_in="extrapolation",
     ),
     # --- entropy_floors entries ---
     GeneratedTable(
