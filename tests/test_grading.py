@@ -20,9 +20,9 @@ it; these tests fail without it). The batch holds
 
 Every file must get a row, within the time limit; the solution full marks; every cheat zero;
 the teacher's folder must hold only the submissions and the two grading outputs afterwards,
-no process of a submission may survive, and no temporary folder may be left behind. Three
+no process of a submission may survive, and no temporary folder may be left behind. Four
 assignments' batches run at once (each two submissions at a time), so the sleeping loops of
-three batches overlap.
+four batches overlap.
 """
 from __future__ import annotations
 
@@ -233,9 +233,9 @@ def batches(request, tmp_path_factory):
                                        time_limit=BATCH_TIME_LIMIT, jobs=2)
         return name, out, time.monotonic() - start
 
-    # Three batches at a time, two submissions each: at most six sandboxes (three of them the
+    # Four batches at a time, two submissions each: at most eight sandboxes (four of them the
     # sleeping loops), so the rest of `make test` (the browser test) keeps a share of the CPUs.
-    with ThreadPoolExecutor(max_workers=min(3, len(wanted)) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=min(4, len(wanted)) or 1) as pool:
         done = list(pool.map(grade, wanted))
     results = {}
     for name, out, seconds in done:
