@@ -441,7 +441,8 @@ def _least_squares(form, lu, y, starts, bounds):
     best = None
     for x0 in inside:
         res = optimize.least_squares(residuals, x0, bounds=(lower, upper), loss=loss, f_scale=f_scale,
-                                     method="trf", x_scale="jac", max_nfev=100 * len(x0))
+                                     method="trf", x_scale="jac", ftol=1e-12, xtol=1e-12, gtol=1e-12,
+                                     max_nfev=200 * len(x0))
         if best is None or res.cost < best.cost:
             best = res
     return best

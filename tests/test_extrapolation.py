@@ -85,8 +85,8 @@ RTOL_EXACT = 1e-3
 #: Noise sd of the noisy recovery test (log-normal, 0.1 %), and the tolerance of each form on
 #: the largest relative parameter error over seeds 0-4.  Measured maxima: m1 0.0013, m2 0.015,
 #: m3 0.0051, m4 0.26 (alpha: M4's five parameters are weakly identified by one curve, so
-#: alpha, beta and eps_0 trade off even at 0.1 % noise), saturating 0.0067 (seeds 1-4; seed 0
-#: is the known failure below, 0.50), broken 0.058 (the floor a).  Tolerances: 2-4 times the
+#: alpha, beta and eps_0 trade off even at 0.1 % noise), saturating 0.0067 (seed 0 was 0.50 before
+#: the fit's tolerances were tightened to 1e-12), broken 0.058 (the floor a).  Tolerances: 2-4 times the
 #: measured maxima.
 SD_SMALL = 0.001
 RTOL_NOISY = {"m1": 0.005, "m2": 0.05, "m3": 0.02, "m4": 0.6, "saturating": 0.03, "broken": 0.15}
@@ -109,17 +109,10 @@ def test_recovers_planted_parameters_noise_free(form):
     np.testing.assert_allclose(result.predict(X_TAIL), planted(form, X_TAIL), rtol=RTOL_EXACT)
 
 
-#: The saturating fit of seed 0 stops far from the optimum (see the xfail reason).
-_SATURATING_STUCK = pytest.mark.xfail(
-    strict=True,
-    reason="bug: saturating's least_squares(loss='huber', f_scale=1e-3, x_scale='jac') stops "
-    "after a few evaluations (status 4) at a Huber objective ~35x the truth's and reports "
-    "'converged'; with x_scale=1.0 it reaches the truth.  Remove the mark once fixed.")
-
-
-@pytest.mark.parametrize("form,seed", [
-    pytest.param(f, s, marks=_SATURATING_STUCK if (f, s) == ("saturating", 0) else ())
-    for f in ex.FORMS for s in range(5)])
+# Seed 0 of the saturating form once stopped early (least_squares' default tolerances with the
+# Huber loss at f_scale 1e-3, status 4, 35 times the truth's objective); the fit now uses
+# tolerances of 1e-12.
+@pytest.mark.parametrize("form,seed", [(f, s) for f in ex.FORMS for s in range(5)])
 def test_recovers_planted_parameters_with_noise(form, seed):
     result = fit(form, noisy(form, SD_SMALL, seed))
     assert result.success, result.message
@@ -416,12 +409,13 @@ def test_interval_coverage_near_nominal_on_iid_noise(confidence):
     assert low <= share <= high, f"coverage {share:.2f} at nominal {confidence}"
 
 
-@pytest.mark.xfail(strict=True, reason="doubt: M2's linearised objective underestimates the floor "
-                   "under noise and the percentile bootstrap repeats the bias, so the intervals sit "
-                   "below the truth: measured coverage 0.56 at nominal 0.90 (sd 2 %, i.i.d. noise)")
-def test_m2_interval_coverage_near_nominal_on_iid_noise():
+def test_m2_intervals_undercover_even_on_iid_noise():
+    """A property of the paper's estimator, not of the bootstrap: M2's linearised objective
+    (least squares on log(eps - eps_inf)) pulls the floor low under noise, and the residual
+    bootstrap repeats the bias, so even with independent noise the 90% intervals cover only
+    about 56% (sd 2%).  The chapter's caveats say so; this pins the measured band."""
     share = _coverage("m2", lambda x: planted("m2", x), 0.90)
-    assert COVERAGE_BANDS[0.90][0] <= share
+    assert 0.40 <= share <= 0.75, f"coverage {share:.2f} at nominal 0.90"
 
 
 def test_interval_ends_are_nan_when_refits_fail():
