@@ -737,3 +737,16 @@ def test_frontier_input_is_checked(kwargs, arg):
     args = {"C": [1.0, 10.0, 100.0], "loss": [3.0, 2.0, 1.0], **kwargs}
     with pytest.raises((ValueError, TypeError), match=f"`{arg}`"):
         ex.frontier(args.pop("C"), args.pop("loss"), **args)
+
+
+@pytest.mark.parametrize("form", ex.FORMS)
+@pytest.mark.parametrize("shape", ["flat", "flat with noise", "rising"])
+def test_no_form_succeeds_on_a_curve_that_does_not_fall(form, shape):
+    """A fitted decline no larger than the scatter is not identified: before this check a flat
+    curve gave M1 and M3 success with c = 3e-33, and the broken form fitted a rising curve."""
+    y = {"flat": np.full(X.size, 0.5),
+         "flat with noise": 0.5 * np.exp(1e-3 * np.random.default_rng(0).normal(size=X.size)),
+         "rising": 0.1 * X ** 0.1}[shape]
+    result = ex.fit_learning_curve(X, y, form=form)
+    assert not result.success
+    assert result.message.startswith("failed:")
