@@ -386,10 +386,50 @@ class Run:
     sandbox: str = "bubblewrap"
 
 
-def _kill(process: subprocess.Popen) -> None:
+def _descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (read from ``/proc``; the sandbox's own PID namespace
+    does not hide its processes from the host's view)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _is_running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie (a zombie holds no memory and runs nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _kill(process: subprocess.Popen, *, settle: float = 10.0) -> None:
+    """Kill a sandboxed run and everything it started, and wait until they are gone.
+
+    Killing bubblewrap's process group ends the sandbox (``--die-with-parent``), but its
+    processes die a moment later, in their own session: the next submission must not start while
+    they still run, so each is killed by PID too and awaited for up to ``settle`` seconds.
+    """
+    victims = _descendants(process.pid)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + settle
+    while any(_is_running(pid) for pid in victims) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def run_submission(notebook: Path, name: str, names: list[str], *, time_limit: float = TIME_LIMIT,

@@ -340,6 +340,22 @@ def test_a_busy_loop_is_killed_at_the_time_limit(tmp_path):
     assert not _stray_processes(marker)
 
 
+def test_killing_a_run_also_ends_what_it_started_in_another_session():
+    # bubblewrap's --new-session puts the submission in a session of its own, out of reach of
+    # the process group the grader kills; the grader must still end it before it moves on.
+    marker = f"{os.getpid()}.314159"
+    # The marker goes in through the environment: only the child's command line holds it.
+    process = subprocess.Popen(["/bin/sh", "-c", 'setsid /bin/sleep "$MARKER" & while true; do :; done'],
+                               env={**os.environ, "MARKER": marker}, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while not _stray_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _stray_processes(marker), "the child did not start"
+    assignments._kill(process)
+    assert process.returncode is not None
+    assert not _stray_processes(marker), "a process the run started outlived the kill"
+
+
 def test_without_a_sandbox_the_grader_warns_loudly_and_says_so_in_every_row(tmp_path, capsys):
     name = NAMES[0]
     paths = assignments.build(name, tmp_path / "built", run_tests=False)
