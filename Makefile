@@ -140,6 +140,7 @@ lab: $(STAMP)
 benchmark: $(STAMP)
 	"$(PY)" benchmarks/bench_fit.py
 	"$(PY)" benchmarks/bench_extrapolation.py
+	"$(PY)" benchmarks/bench_pythia_load.py
 
 # Saves fresh outputs into the notebooks; review the diff before committing.
 execute: $(STAMP)
@@ -149,10 +150,10 @@ execute: $(STAMP)
 	  "$(PY)" scripts/notebook_timings.py "$$nb"
 	done
 
-# Generated datasets (kind "generated" in scaling_utils.data) are rewritten by their scripts,
-# then re-pinned (their SHA-256 in scaling_utils/data.py); review the diff before committing.
+# Generated datasets (kind "generated") and the indexes of third-party collections are rewritten by
+# their scripts, then re-pinned (their SHA-256 in scaling_utils/data.py); review the diff before committing.
 data: $(STAMP)
-	@"$(PY)" -c 'from scaling_utils import data; print("\n".join(f"{e.name} {e.generator}" for e in data.REGISTRY.values() if e.kind == "generated"))' |
+	@"$(PY)" -c 'from scaling_utils import data; print("\n".join(f"{e.name} {e.generator}" for e in data.REGISTRY.values() if getattr(e, "generator", None)))' |
 	while read -r name script; do
 	  echo "== $$script"
 	  "$(PY)" "$$script"

@@ -30,9 +30,11 @@ from scaling_utils import data
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = ROOT.parent / "shared/data/third_party"
 PIN_SCRIPT = ROOT / "scripts" / "pin_data.py"
-THIRD_PARTY = [n for n, e in data.REGISTRY.items() if e.kind == "third_party"]
+THIRD_PARTY = [n for n, e in data.REGISTRY.items() if isinstance(e, data.ThirdPartyFile)]
 TRANSCRIBED = [n for n, e in data.REGISTRY.items() if e.kind == "transcribed"]
-COMMITTED = [n for n, e in data.REGISTRY.items() if e.kind in ("transcribed", "generated")]
+# Every committed, pinned CSV: the tables, and the indexes of third-party collections.
+COMMITTED = [n for n, e in data.REGISTRY.items()
+             if e.kind in ("transcribed", "generated") or isinstance(e, data.ThirdPartyCollection)]
 
 needs_mirror = pytest.mark.skipif(
     not all((MIRROR / data.REGISTRY[n].filename).is_file() for n in THIRD_PARTY),

@@ -553,7 +553,7 @@ VALID = {
 NOT_CONSTRUCTED = {
     "fit.ChinchillaFit", "fit.ChinchillaBootstrap", "fit.PowerLawFit", "fit.BootstrapInterval",
     "fit.IsoFLOPFit", "fit.EnvelopeFit",
-    "data.ThirdPartyFile", "data.TranscribedTable", "data.GeneratedTable",
+    "data.ThirdPartyFile", "data.TranscribedTable", "data.GeneratedTable", "data.ThirdPartyCollection",
     "entropy.NGramModel", "entropy.KaplanFloorFit",
     "overfitting.DoubleDescentSweep", "overfitting.RepetitionExperiment", "overfitting.RepetitionFit",
     "compute.TrainingCost",
