@@ -52,6 +52,7 @@ __all__ = [
     "fit_broken_power_law",
     "fit_small_predict_large",
     "infer_item_count",
+    "chance_crossing",
     "EmergenceSimulation",
     "SigmoidFit",
     "BrokenPowerLawFit",
@@ -1442,3 +1443,69 @@ def infer_item_count(accuracies, *, max_items=10000, tol=1e-6):
         f"No item count n <= {max_items} makes every value of `accuracies` a multiple of 1/n; "
         "the values are not plain accuracies (rounded or averaged?), or raise `max_items`."
     )
+
+
+# --------------------------------------------------------------------------- leaving chance
+def chance_crossing(x, value, stderr, *, chance, z=2.0):
+    """Where a score curve leaves chance: first above it, and above it for good.
+
+    A point is *above chance* when ``value - chance > z * stderr``: with the default ``z = 2``
+    its score is about two standard errors above what guessing gives (one-sided, about 2.3%
+    false alarms per point when the score is exactly at chance and its errors are normal).
+
+    Parameters
+    ----------
+    x : array_like
+        Where each score was measured: checkpoints, tokens, compute or parameters.  Sorted
+        here; the values must be distinct and finite.
+    value, stderr : array_like
+        The score at each ``x`` and its standard error (>= 0), e.g. the ``value`` and
+        ``stderr`` columns of ``data.load("pythia_evals")`` for one model, task and metric.
+    chance : float
+        The score of guessing: 0.25 for four-way multiple choice (MMLU, ARC), 0.5 for two-way
+        (PIQA, WinoGrande), 0 for exact-match tasks such as LAMBADA accuracy.
+    z : float, default 2.0
+        Standard errors a point must clear (> 0).
+
+    Returns
+    -------
+    dict
+        ``first_above``: the smallest ``x`` above chance (NaN if none); ``stays_above``: the
+        smallest ``x`` from which every later point is above chance (NaN if the last point is
+        not); ``n_above`` and ``n_points``.  A curve that rises above chance and falls back
+        has ``first_above < stays_above`` or a NaN ``stays_above``.
+
+    Raises
+    ------
+    ValueError
+        Arrays of different lengths, empty, non-finite or repeated ``x``, negative
+        ``stderr``, a non-finite ``chance`` or a ``z`` that is not positive.
+
+    Notes
+    -----
+    Used in the chapter *Emergence* to say where each Pythia task leaves chance (Biderman et
+    al. 2023 evaluate 27 checkpoints of each model). The standard errors are the evaluation
+    harness's, so they cover the sampling of test items, not the randomness of training.
+    """
+    x = as_float_array("x", x, ndim=1)
+    value = as_float_array("value", value, ndim=1)
+    stderr = as_float_array("stderr", stderr, ndim=1)
+    check_same_length(x=x, value=value, stderr=stderr)
+    if np.any(stderr < 0):
+        raise ValueError("`stderr` must be >= 0 (standard errors); got a negative value.")
+    chance = check_scalar("chance", chance)
+    z = check_positive_scalar("z", z)
+    order = np.argsort(x, kind="stable")
+    x, value, stderr = x[order], value[order], stderr[order]
+    if np.any(np.diff(x) == 0):
+        raise ValueError("`x` has repeated values; pass one score per checkpoint (or average them first).")
+    above = value - chance > z * stderr
+    first = float(x[np.argmax(above)]) if above.any() else float("nan")
+    # The suffix of points that are all above chance: from the last point that is not, onwards.
+    below = np.flatnonzero(~above)
+    if not above[-1]:
+        stays = float("nan")
+    else:
+        stays = float(x[below[-1] + 1]) if below.size else float(x[0])
+    return {"first_above": first, "stays_above": stays, "n_above": int(above.sum()),
+            "n_points": int(x.size)}

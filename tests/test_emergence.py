@@ -476,3 +476,59 @@ def test_extrapolation_without_successful_refits_has_no_band():
     assert r.success is False
     assert np.isnan(r.coverage) and not r.rmse_interval.defined
     assert "no band" in r.summary()
+
+
+# --------------------------------------------------------------------------- chance_crossing
+def test_chance_crossing_first_above_and_for_good():
+    steps = [0, 1, 2, 3, 4, 5]
+    value = [0.25, 0.30, 0.26, 0.31, 0.33, 0.40]
+    out = em.chance_crossing(steps, value, [0.01] * 6, chance=0.25)
+    assert out == {"first_above": 1.0, "stays_above": 3.0, "n_above": 4, "n_points": 6}
+    # z sets the bar: at 10 standard errors only the last point clears it.
+    strict = em.chance_crossing(steps, value, [0.01] * 6, chance=0.25, z=10)
+    assert strict["first_above"] == strict["stays_above"] == 5.0
+
+
+def test_chance_crossing_sorts_x_and_reports_curves_that_fall_back_or_never_rise():
+    out = em.chance_crossing([4, 0, 2], [0.2, 0.2, 0.9], [0.01, 0.01, 0.01], chance=0.25)
+    assert out["first_above"] == 2.0 and np.isnan(out["stays_above"])  # up at 2, back at 4
+    flat = em.chance_crossing([1, 2, 3], [0.25, 0.26, 0.24], [0.02] * 3, chance=0.25)
+    assert np.isnan(flat["first_above"]) and np.isnan(flat["stays_above"]) and flat["n_above"] == 0
+    always = em.chance_crossing([1, 2], [0.9, 0.9], [0.01, 0.01], chance=0.5)
+    assert always["first_above"] == always["stays_above"] == 1.0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"x": [1, 1, 2]}, "repeated"),
+    ({"stderr": [0.01, -0.01, 0.01]}, "stderr"),
+    ({"value": [0.1, 0.2]}, "length|same"),
+    ({"z": 0}, "z"),
+    ({"chance": float("nan")}, "chance"),
+])
+def test_chance_crossing_refuses_bad_input(kwargs, match):
+    args = {"x": [1, 2, 3], "value": [0.1, 0.2, 0.3], "stderr": [0.01] * 3, "chance": 0.25, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        em.chance_crossing(**args)
+
+
+def test_chance_crossing_on_pythia_winogrande_and_mmlu():
+    mirror = Path(__file__).resolve().parents[2] / "shared" / "data" / "third_party"
+    if not (mirror / "pythia").is_dir():
+        pytest.skip("no Pythia mirror")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCALING_UTILS_DATA_MIRROR", str(mirror))
+        from scaling_utils import data
+
+        evals = data.load("pythia_evals")
+    standard = evals[~evals["deduplicated"] & (evals["metric"] == "acc")]
+
+    def crossing(task, model, chance):
+        curve = standard[(standard["task"] == task) & (standard["model"] == model)]
+        return em.chance_crossing(curve["step"], curve["value"], curve["stderr"], chance=chance)
+
+    # MMLU's abstract algebra stays at four-way chance at every size and checkpoint.
+    for model in ("pythia-70m", "pythia-12b"):
+        assert crossing("hendrycksTest-abstract_algebra", model, 0.25)["n_above"] == 0
+    # WinoGrande leaves two-way chance for good earlier in training at 12B than at 160M.
+    assert crossing("winogrande", "pythia-12b", 0.5)["stays_above"] < crossing(
+        "winogrande", "pythia-160m", 0.5)["stays_above"]

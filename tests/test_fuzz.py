@@ -489,6 +489,8 @@ VALID = {
                                            n_boot=2),
     "emergence.fit_small_predict_large": call(emergence.fit_small_predict_large, _SIG_X, _SIG_Y,
                                               cut=1e25, n_boot=2),
+    "emergence.chance_crossing": call(emergence.chance_crossing, [0.0, 1.0, 2.0], [0.2, 0.3, 0.6],
+                                      [0.01, 0.01, 0.01], chance=0.25),
     "emergence.infer_item_count": call(emergence.infer_item_count, [0.25, 0.5, 0.75],
                                        max_items=100),
     "emergence.SigmoidFit.predict": method(sigmoid_fit, "predict", C3, any_ndim={"x"}),
@@ -696,6 +698,10 @@ ALLOWED_NONFINITE = {
     # failed cut and NaN interval ends (and `inside`) when the bootstrap is not reported;
     # predict_interval "NaN when more than 5% of the refits fail"; interval_coverage "NaN when
     # the interval was not reported"; curve_table "decades" NaN for a curve without a split.
+    # chance_crossing: "first_above ... (NaN if none)", "stays_above ... (NaN if the last point
+    # is not)": a chance of 1e308 is a curve that never leaves it.
+    ("emergence.chance_crossing", "result['first_above']"): "documented NaN: never above chance",
+    ("emergence.chance_crossing", "result['stays_above']"): "documented NaN: not above at the end",
     ("extrapolation.benchmark", "result"): "documented NaN log_rmse for a failed fit",
     ("extrapolation.backtest_chinchilla", "result"): "documented NaN for a failed cut or interval",
     ("extrapolation.backtest_curve", "result"): "documented NaN for a failed cut or interval",
