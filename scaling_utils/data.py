@@ -58,6 +58,7 @@ import lzma
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 import urllib.parse
 import warnings
@@ -1264,8 +1265,6 @@ class _Progress:
     """A one-line progress bar on standard error for a collection's first download."""
 
     def __init__(self, name: str, total: int):
-        import sys
-
         self.name, self.total, self.done, self.stream = name, total, 0, sys.stderr
 
     def step(self) -> None:
@@ -1302,11 +1301,7 @@ def _collection_files(entry: ThirdPartyCollection, refetch: bool) -> tuple[Path,
         target = folder / member.filename
         single = ThirdPartyFile(**{**member.__dict__, "filename": target.name})
         _check_cache_paths(single, target.parent)
-        tmpdir = _make_download_dir(target.parent)
-        try:
-            os.replace(_retrieve(single, member.url, tmpdir), target)
-        finally:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        _download(single, member.url, target)
         progress.step()
     advice = (f"Delete it, or call scaling_utils.data.load({entry.name!r}, refetch=True) to "
               "download every file again.")
