@@ -277,3 +277,295 @@ def test_training_cost_checks_every_assumption_by_name(arg):
 def test_budget_for_loss_names_E_when_it_is_too_large():
     with pytest.raises(ValueError, match=r"`L` must be above the irreducible loss `E`"):
         compute.budget_for_loss(2.0, **{**laws.HOFFMANN_2022, "E": 1e308})
+
+
+# =========================================================================== growth_rate (issue 16)
+# Planted trends: log10(value) = 18 + slope * (year - 2010) + N(0, sigma) dex, dates uniform.
+def _planted(slope, *, n=80, sigma=0.3, seed=0, start=2010.0, end=2024.0):
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.uniform(start, end, n))
+    return years, 10.0 ** (18.0 + slope * (years - start) + rng.normal(0.0, sigma, n))
+
+
+SIX_MONTHS = 2 * math.log10(2)          # slope (log10/yr) of a 6-month doubling time: 4x a year
+
+
+def test_growth_rate_recovers_planted_doubling_time():
+    years, values = _planted(SIX_MONTHS, seed=1)
+    g = compute.growth_rate(years, values)
+    assert g.success and g.n == 80
+    assert g.doubling_months == pytest.approx(6.0, rel=0.05)
+    assert g.per_year == pytest.approx(4.0, rel=0.1)
+    assert g.doubling_months == pytest.approx(12 * math.log10(2) / g.slope, rel=1e-12)
+    assert g.per_year == pytest.approx(10**g.slope, rel=1e-12)
+    lo, hi = g.interval("doubling_months")
+    assert lo < 6.0 < hi and hi - lo < 1.0
+    lo_s, hi_s = g.interval("slope")
+    assert g.interval("per_year") == pytest.approx((10**lo_s, 10**hi_s), rel=1e-12)
+    assert (lo, hi) == pytest.approx((12 * math.log10(2) / hi_s, 12 * math.log10(2) / lo_s), rel=1e-12)
+    # OLS by hand, and predict on the fitted line.
+    slope, intercept = np.polyfit(years, np.log10(values), 1)
+    assert g.slope == pytest.approx(slope, rel=1e-9) and g.intercept == pytest.approx(intercept, rel=1e-9)
+    assert g.predict(2015.0) == pytest.approx(10 ** (intercept + slope * 2015.0), rel=1e-9)
+    np.testing.assert_allclose(g.predict([2012.0, 2020.0]), 10 ** (intercept + slope * np.array([2012.0, 2020.0])),
+                               rtol=1e-9)
+    assert isinstance(g.predict("2015-01-01"), float)
+
+
+def test_growth_rate_interval_covers_at_the_nominal_rate():
+    # 200 seeded data sets of 30 points, 0.3 dex scatter; 95% intervals from n_boot=200
+    # resamples.  Binomial SD of the coverage at 95% over 200 repetitions is 1.5 points; the
+    # pairs-bootstrap percentile interval undercovers slightly at n = 30.  Allowed: 88%-99%.
+    covered = 0
+    for seed in range(200):
+        years, values = _planted(SIX_MONTHS, n=30, seed=1000 + seed)
+        lo, hi = compute.growth_rate(years, values, n_boot=200, rng=seed).interval("doubling_months")
+        covered += lo <= 6.0 <= hi
+    assert 0.88 <= covered / 200 <= 0.99, covered
+
+
+def test_decreasing_quantity_has_a_negative_doubling_time_read_as_halving():
+    years, values = _planted(-SIX_MONTHS, seed=2)
+    g = compute.growth_rate(years, values)
+    assert g.success and g.per_year < 1
+    assert g.doubling_months == pytest.approx(-6.0, rel=0.05)
+    lo, hi = g.interval("doubling_months")
+    assert lo < -6.0 < hi < 0
+    assert "halves every" in g.summary()
+
+
+def test_flat_trend_is_not_identified_and_has_no_doubling_interval():
+    years, values = _planted(0.0, sigma=1.0, seed=3)
+    g = compute.growth_rate(years, values)
+    assert g.interval("slope").lower < 0 < g.interval("slope").upper
+    assert not g.success and "includes 0" in g.message and "(nan, nan)" in g.message
+    lo, hi = g.interval("doubling_months")
+    assert math.isnan(lo) and math.isnan(hi) and "unbounded" in g.interval("doubling_months").reason
+    assert g.interval("per_year").lower < 1 < g.interval("per_year").upper
+
+
+def test_too_few_distinct_dates_for_a_pairs_bootstrap():
+    # 3 points: a resample has all dates equal with probability 3 / 27 = 11% > 5%.
+    g = compute.growth_rate([2000.0, 2001.0, 2002.0], [1.0, 2.0, 4.0])
+    assert g.per_year == pytest.approx(2.0) and g.doubling_months == pytest.approx(12.0)
+    assert not g.success and g.degenerate_share == pytest.approx(1 / 9, abs=0.02)
+    assert all(math.isnan(v) for name in compute.GrowthRate.INTERVALS for v in g.interval(name))
+
+
+def test_exact_line_gives_zero_width_interval():
+    years = np.arange(2000.0, 2010.0)
+    g = compute.growth_rate(years, 3.0 * 2.0 ** (years - 2000))
+    assert g.success and g.doubling_months == pytest.approx(12.0, rel=1e-12)
+    assert g.interval("doubling_months") == pytest.approx((12.0, 12.0), rel=1e-9)
+
+
+def test_decimal_year_convention():
+    assert compute.decimal_year("2020-01-01") == 2020.0
+    assert compute.decimal_year("2020-07-01") == pytest.approx(2020 + 182 / 366, rel=1e-15)
+    assert compute.decimal_year("2021-07-01") == pytest.approx(2021 + 181 / 365, rel=1e-15)
+    assert compute.decimal_year("2021-12-31 12:00") == pytest.approx(2021 + 364.5 / 365, rel=1e-15)
+    assert compute.decimal_year(2019.25) == 2019.25
+    np.testing.assert_array_equal(compute.decimal_year([2019, 2020.5]), [2019.0, 2020.5])
+
+
+def test_every_date_type_gives_the_same_result():
+    import datetime
+
+    import pandas as pd
+
+    days = ["2012-03-01", "2014-06-15", "2015-01-31", "2017-11-02", "2019-05-20", "2020-02-29",
+            "2021-08-08", "2023-12-31"]
+    values = [1e20, 3e21, 2e22, 5e23, 8e23, 1e25, 2e25, 3e26]
+    stamps = pd.to_datetime(days)
+    forms = {
+        "str": days,
+        "datetime64": np.array(days, dtype="datetime64[D]"),
+        "Timestamp list": list(stamps),
+        "DatetimeIndex": stamps,
+        "Series": pd.Series(stamps),
+        "date": [datetime.date.fromisoformat(d) for d in days],
+        "datetime": [datetime.datetime.fromisoformat(d) for d in days],
+        "tz-aware": list(stamps.tz_localize("UTC")),
+        "decimal years": compute.decimal_year(days),
+    }
+    ref = compute.growth_rate(forms["decimal years"], values, n_boot=200)
+    for name, dates in forms.items():
+        g = compute.growth_rate(dates, values, n_boot=200)
+        assert g.slope == pytest.approx(ref.slope, rel=1e-12), name
+        assert g.intercept == pytest.approx(ref.intercept, rel=1e-12), name
+        assert g.interval("doubling_months") == pytest.approx(ref.interval("doubling_months"), rel=1e-12), name
+        assert g.predict(dates[3]) == pytest.approx(ref.predict(forms["decimal years"][3]), rel=1e-12), name
+
+
+def test_growth_rate_is_seeded():
+    years, values = _planted(SIX_MONTHS, n=20, seed=4)
+    a = compute.growth_rate(years, values, n_boot=300, rng=7)
+    b = compute.growth_rate(years, values, n_boot=300, rng=np.random.default_rng(7))
+    c = compute.growth_rate(years, values, n_boot=300, rng=8)
+    assert tuple(a.interval("slope")) == tuple(b.interval("slope")) != tuple(c.interval("slope"))
+
+
+def test_growth_rate_result_object():
+    import matplotlib.pyplot as plt
+
+    g = compute.growth_rate(*_planted(SIX_MONTHS, n=20, seed=5), n_boot=200)
+    assert dataclasses.is_dataclass(g)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        g.slope = 0.0
+    text = g.summary()
+    assert "per year" in text and "doubling time" in text and "pairs bootstrap" in text
+    assert str(g) == text and g._repr_html_().startswith("<pre>")
+    ax = g.plot()
+    assert ax.get_yscale() == "log"
+    plt.close("all")
+
+
+_GOOD = dict(dates=[2010.0, 2012.0, 2014.0, 2016.0, 2018.0], values=[1.0, 3.0, 10.0, 30.0, 100.0])
+
+
+@pytest.mark.parametrize(
+    "change, exc, pattern",
+    [
+        ({"values": [1.0, 3.0, 0.0, 30.0, 100.0]}, ValueError, r"`values` must be > 0"),
+        ({"values": [1.0, 3.0, -2.0, 30.0, 100.0]}, ValueError, r"`values` must be > 0"),
+        ({"values": [1.0, 3.0, np.nan, 30.0, 100.0]}, ValueError, r"`values` contains 1 NaN"),
+        ({"values": [1.0, 3.0, np.inf, 30.0, 100.0]}, ValueError, r"`values` contains 1 NaN or infinite"),
+        ({"dates": [2010.0, 2012.0], "values": [1.0, 2.0]}, ValueError, r"2 point\(s\).*at least 3"),
+        ({"dates": [2010.0] * 5}, ValueError, r"`dates` are all equal"),
+        ({"dates": ["2010-01-01", "2012-01-01", "not a date", "2016-01-01", "2018-01-01"]},
+         ValueError, r"`dates` could not be read as dates: element 2 \('not a date'\)"),
+        ({"dates": ["2010-01-01", None, "2014-01-01", "2016-01-01", "2018-01-01"]},
+         ValueError, r"`dates` contains a missing value"),
+        ({"dates": [2010.0, "2012-01-01", 2014.0, 2016.0, 2018.0]}, TypeError, r"`dates` mixes numbers"),
+        ({"dates": [2010.0, 2012.0, 2014.0]}, ValueError, r"Mismatched lengths: `dates` has 3, `values` has 5"),
+        ({"dates": 2010.0}, ValueError, r"`dates` must be a sequence"),
+        ({"dates": [[2010.0, 2012.0], [2014.0, 2016.0]]}, ValueError, r"`dates` must be one-dimensional"),
+        ({"dates": [2010.0, 2012.0, 1e9, 2016.0, 2018.0]}, ValueError, r"`dates` holds the decimal year"),
+        ({"dates": [2010.0, 2010 + 1e-13, 2010 + 2e-13, 2010 + 3e-13, 2010 + 4e-13]}, ValueError,
+         r"beyond the float range: `dates` span only"),
+        ({"confidence": 95}, ValueError, r"`confidence` must be strictly between 0 and 1"),
+        ({"confidence": 0.0}, ValueError, r"`confidence`"),
+        ({"n_boot": 50}, ValueError, r"`n_boot` must be an integer >= 100"),
+        ({"n_boot": 200.0}, TypeError, r"`n_boot` must be an integer"),
+        ({"n_boot": 10**12}, ValueError, r"`n_boot` must be an integer between 100 and 100000"),
+        ({"rng": -1}, TypeError, r"`rng` must be a non-negative int seed"),
+        ({"rng": "seed"}, TypeError, r"`rng`"),
+        ({"rng": 0.5}, TypeError, r"`rng`"),
+    ],
+)
+def test_growth_rate_bad_input(change, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        compute.growth_rate(**{**_GOOD, **change})
+
+
+def test_growth_rate_bad_interval_name_and_date():
+    g = compute.growth_rate(**_GOOD, n_boot=100)
+    with pytest.raises(ValueError, match="`name`"):
+        g.interval("doubling")
+    with pytest.raises(ValueError, match="`date` could not be read as dates"):
+        g.predict("yesterday-ish")
+    # Dates outside pandas' nanosecond range (1677-2262) keep their coarser unit, not wrap round.
+    assert compute.decimal_year("1200-07-01") == pytest.approx(1200 + 182 / 366, rel=1e-15)
+    assert compute.decimal_year(np.datetime64("2500-01-01")) == 2500.0
+
+
+# =========================================================================== inference_optimal (issue 16)
+HOFF = dict(laws.HOFFMANN_2022)
+
+
+def _brute_force(loss, d_inf, *, E, A, B, alpha, beta, n=400_001):
+    """Least total FLOP over a log grid of N on the constraint curve (D from the constraint)."""
+    N_min = (A / (loss - E)) ** (1 / alpha)
+    N = N_min * np.geomspace(1 + 1e-9, 1e4, n)
+    D = (B / (loss - E - A / N**alpha)) ** (1 / beta)
+    total = 6 * N * D + 2 * N * d_inf
+    i = int(np.argmin(total))
+    assert 0 < i < n - 1        # an interior minimum of the grid
+    return N[i], D[i], total[i]
+
+
+@pytest.mark.parametrize("params", [HOFF, REFIT], ids=["hoffmann", "refit"])
+@pytest.mark.parametrize("d_inf", [1e9, 2e12, 1e14, 1e16])
+def test_inference_optimal_matches_brute_force(params, d_inf):
+    # Tolerances: the grid's log spacing is 2.3e-5, so the grid's minimum total FLOP is within
+    # about 1e-9 of the true one (the minimum is flat) and its argmin N within about 1e-3.
+    loss = 2.1
+    r = compute.inference_optimal(loss, d_inf, **params)
+    N, D, total = _brute_force(loss, d_inf, **params)
+    assert r.success
+    assert r.total_flops <= total * (1 + 1e-12)
+    assert r.total_flops == pytest.approx(total, rel=1e-8)
+    assert r.N == pytest.approx(N, rel=2e-3) and r.D == pytest.approx(D, rel=2e-3)
+    # On the constraint curve, and the bookkeeping is consistent.
+    assert laws.chinchilla_loss(r.N, r.D, **params) == pytest.approx(loss, rel=1e-12)
+    assert r.train_flops == pytest.approx(6 * r.N * r.D, rel=1e-12)
+    assert r.inference_flops == pytest.approx(2 * r.N * d_inf, rel=1e-12)
+    assert r.tokens_per_parameter == pytest.approx(r.D / r.N, rel=1e-12)
+    assert r.chinchilla_total_flops == pytest.approx(r.chinchilla_train_flops + 2 * r.chinchilla_N * d_inf)
+    assert 0 <= r.saving == pytest.approx(1 - r.total_flops / r.chinchilla_total_flops)
+
+
+@pytest.mark.parametrize("params", [HOFF, REFIT], ids=["hoffmann", "refit"])
+def test_zero_inference_is_the_chinchilla_optimum(params):
+    loss = 2.05
+    r = compute.inference_optimal(loss, 0.0, **params)
+    C = compute.budget_for_loss(loss, **params)
+    N_opt, D_opt = laws.compute_optimal(C, **params)
+    assert r.N == pytest.approx(N_opt, rel=1e-9) and r.D == pytest.approx(D_opt, rel=1e-9)
+    assert r.N == pytest.approx(r.chinchilla_N, rel=1e-9)
+    assert r.train_flops == pytest.approx(C, rel=1e-9) and r.inference_flops == 0
+    assert r.tokens_per_parameter == pytest.approx(laws.tokens_per_parameter(C, **params), rel=1e-9)
+    assert r.saving == pytest.approx(0.0, abs=1e-12)
+    # A negligible demand is the same optimum.
+    tiny = compute.inference_optimal(loss, 1e-3, **params)
+    assert tiny.N == pytest.approx(N_opt, rel=1e-9)
+
+
+def test_more_inference_means_a_smaller_model_trained_longer():
+    d_inf = np.geomspace(1e8, 1e17, 19)
+    r = compute.inference_optimal(2.0, d_inf, **HOFF)
+    assert isinstance(r.N, np.ndarray) and r.N.shape == (19,)
+    assert np.all(np.diff(r.N) < 0) and np.all(np.diff(r.D) > 0)
+    assert np.all(np.diff(r.tokens_per_parameter) > 0)
+    assert np.all(np.diff(r.saving) > 0) and np.all(r.N < r.chinchilla_N)
+    # Vectorised equals one call per demand.
+    for i in (0, 9, 18):
+        one = compute.inference_optimal(2.0, d_inf[i], **HOFF)
+        assert isinstance(one.N, float) and one.N == pytest.approx(r.N[i], rel=1e-12)
+    assert len(r.to_frame()) == 19 and "tokens/parameter" in r.summary()
+
+
+def test_inference_optimal_result_object():
+    import matplotlib.pyplot as plt
+
+    r = compute.inference_optimal(2.0, [0.0, 1e12, 1e14], **HOFF)
+    assert dataclasses.is_dataclass(r)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.N = 1.0
+    assert str(r) == r.summary() and r._repr_html_().startswith("<pre>")
+    assert "Chinchilla-optimal" in r.summary() and r.params == HOFF
+    r.plot()
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, pattern",
+    [
+        (dict(loss=1.69), ValueError, r"`loss` = 1.69 is unreachable.*irreducible loss `E`"),
+        (dict(loss=1.5), ValueError, r"`loss` = 1.5 is unreachable"),
+        (dict(loss=math.nan), ValueError, r"`loss`"),
+        (dict(loss=[2.0, 2.1]), ValueError, r"`loss` must be a single number"),
+        (dict(inference_tokens=-1.0), ValueError, r"`inference_tokens` must be >= 0"),
+        (dict(inference_tokens=[1e12, math.nan]), ValueError, r"`inference_tokens` contains 1 NaN"),
+        (dict(inference_tokens=[[1e12]]), ValueError, r"`inference_tokens` must be 0-D or 1-D"),
+        (dict(inference_tokens=1e308), ValueError, r"not finite.*`inference_tokens`"),
+        (dict(inference_tokens=None), TypeError, r"`inference_tokens` is None"),
+        (dict(E=-1.0), ValueError, r"`E`"),
+        (dict(alpha=0.0), ValueError, r"`alpha` must be > 0"),
+        (dict(beta=math.inf), ValueError, r"`beta`"),
+        (dict(A="x"), TypeError, r"`A`"),
+    ],
+)
+def test_inference_optimal_bad_input(kwargs, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        compute.inference_optimal(**{"loss": 2.0, "inference_tokens": 1e12, **HOFF, **kwargs})
