@@ -890,10 +890,133 @@ _ENTRIES.append(ThirdPartyCollection(
                  "tidy row per model, step, task and metric (LAMBADA acc and ppl, ARC, PIQA, SciQ, "
                  "WinoGrande, WSC, LogiQA, 57 MMLU subjects, CrowS-Pairs by language and category) "
                  "with its standard error, tokens seen and training compute 6 N tokens"),
-    used_in="",
+    used_in="emergence, bias",
     parse=_pythia.tidy,
     raw_parse=_pythia.as_read,
 ))
+
+
+# --------------------------------------------------------------------------- Epoch AI
+_EPOCH_COSTS_COMMIT = "263c40a159307e917213d1dc433c617e47d55bfe"
+_EPOCH_STOCK_COMMIT = "83da8edaa853f036f1bbd521df9e789335d64b3b"
+_EPOCH_LICENCE = ("CC-BY-4.0 as Epoch AI states for its data (the repository itself has no LICENSE "
+                  "file); downloaded from its original location, never redistributed")
+_COTTIER_CITE = ("Cottier, Rahman, Fattorini, Maslej, Owen (2024), The rising costs of training "
+                 "frontier AI models, arXiv:2405.21015")
+
+
+def _epoch_table(filename: str, *, dates: tuple[str, ...], numbers: tuple[str, ...]):
+    """A post-processor for an Epoch AI table: check the columns the book uses, parse dates and numbers.
+
+    The file's columns are all kept, in file order, and every row (none dropped or reordered).
+    ``dates`` become ``datetime64`` and ``numbers`` floats (Epoch writes some prices as
+    ``$1,234.00``); a blank cell becomes NaT or NaN, and a cell that does not parse is an error,
+    never a silent NaN.  Anything else is left as read.
+    """
+    def postprocess(raw: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in (*dates, *numbers) if c not in raw.columns]
+        if missing:
+            raise ValueError(f"{filename} lacks column(s) {missing}; found {list(raw.columns)}. "
+                             "The file is not the registered one.")
+        out = raw.copy()
+        for col in dates:
+            parsed = pd.to_datetime(out[col], errors="coerce", format="%Y-%m-%d")
+            _refuse_unparsed(filename, col, out[col], parsed, "a date YYYY-MM-DD")
+            out[col] = parsed
+        for col in numbers:
+            text = out[col].astype("string").str.replace(r"^\$|,", "", regex=True).str.strip()
+            parsed = pd.to_numeric(text, errors="coerce").astype(float)
+            _refuse_unparsed(filename, col, out[col], parsed, "a number (a leading $ and thousands commas allowed)")
+            out[col] = parsed
+        return out
+    postprocess.__doc__ = (f"{filename}: dates {list(dates)} as datetime64, numbers {list(numbers)} "
+                           "as floats, every other column as read.")
+    return postprocess
+
+
+def _refuse_unparsed(filename: str, column: str, raw: pd.Series, parsed: pd.Series, expected: str) -> None:
+    """Raise if a non-blank cell of ``raw`` did not parse: a value is never turned into NaN silently."""
+    lost = parsed.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    if lost.any():
+        examples = raw[lost].astype(str).unique()[:3].tolist()
+        raise ValueError(f"{filename}: {int(lost.sum())} value(s) of column {column!r} are not {expected}, "
+                         f"e.g. {examples}. The file is not the registered one, or its format changed.")
+
+
+def _epoch_file(name: str, filename: str, upstream: str, sha256: str, citation: str, description: str,
+                *, dates: tuple[str, ...], numbers: tuple[str, ...], commit: str = _EPOCH_COSTS_COMMIT,
+                repo: str = "training-cost-trends", licence: str = _EPOCH_LICENCE) -> ThirdPartyFile:
+    return ThirdPartyFile(
+        name=name, filename=filename,
+        url=f"https://raw.githubusercontent.com/epoch-research/{repo}/{commit}/{upstream}",
+        sha256=sha256, licence=licence, citation=citation, description=description,
+        used_in="", postprocess=_epoch_table(filename, dates=dates, numbers=numbers),
+    )
+
+
+_ENTRIES += [
+    _epoch_file(
+        "epoch_models", "epoch_all_ml_systems.csv", "data/All%20ML%20Systems%20-%20full%20view.csv",
+        "74509130a942f476053447d26cd9a3805a03d48b8feffef714826c5e340c9ec2",
+        ("Epoch AI, Data on Notable AI Models (the snapshot used by Cottier et al. 2024, "
+         "epoch-research/training-cost-trends); method: Sevilla et al. (2022), Compute Trends "
+         "Across Three Eras of Machine Learning, arXiv:2202.05924"),
+        ("1,892 machine-learning systems, 57 columns as published (Model, Domain, Organization, "
+         "Publication date, Parameters, Training compute (FLOP), Training dataset size (datapoints), "
+         "Notability criteria, Training hardware, Hardware quantity, Training time (hours), "
+         "Training compute cost (2023 USD), ...); dates parsed, the numeric columns as floats"),
+        dates=("Publication date",),
+        numbers=("Parameters", "Training compute (FLOP)", "Training dataset size (datapoints)",
+                 "Training time (hours)", "Hardware quantity", "Training compute cost (2023 USD)"),
+    ),
+    _epoch_file(
+        "epoch_hardware", "epoch_ml_hardware.csv", "data/Chip%20dataset-Grid%20view.csv",
+        "4a5e453104abfc894c47af64957c8a8e8cb0281c9af44975772318a5eacab5cc",
+        "Epoch AI, Data on Machine Learning Hardware (snapshot in epoch-research/training-cost-trends)",
+        ("5,775 accelerator records, 53 columns as published (Hardware name, Manufacturer, Type, "
+         "Release date, Release price (USD), FLOP/s by precision, memory, bandwidth, TDP (W), ...); "
+         "release date parsed, price, FLOP/s and TDP as floats"),
+        dates=("Release date",),
+        numbers=("Release price (USD)", "FP32 (single precision) performance (FLOP/s)",
+                 "FP16 (half precision) performance (FLOP/s)", "TF32 (TensorFloat-32) performance (FLOP/s)",
+                 "Tensor-FP16/BF16 performance (FLOP/s)", "INT8 performance (OP/s)",
+                 "FP8 performance (FLOP/s)", "Memory bandwidth (byte/s)", "TDP (W)"),
+    ),
+    _epoch_file(
+        "epoch_hardware_prices", "epoch_hardware_prices.csv", "data/Hardware%20prices.csv",
+        "e397345924db0a6bf83bd39d27c1fc7e9ec298339261c6e5d35f535abc898d2f", _COTTIER_CITE,
+        ("591 price records of ML hardware: price date, hardware model, vendor, cloud price per "
+         "chip-hour (on demand, 1- and 3-year commitments) and purchase price (USD)"),
+        dates=("Price date",),
+        numbers=("Price per chip-hour (on-demand)", "Price per chip-hour (1-year CUD)",
+                 "Price per chip-hour (3-year CUD)", "Price (hardware purchase)"),
+    ),
+    _epoch_file(
+        "epoch_model_costs", "epoch_model_costs.csv", "model_costs.csv",
+        "e5399d8502b66ab7689656d75a6b45bfaf6612617571fdcf59e88a597918f8b0", _COTTIER_CITE,
+        ("Training cost of 82 frontier models by three methods (2023 USD): Cloud_Cost, "
+         "Hardware_Acquisition_Cost, Hardware_Capex_Energy_Cost (amortised hardware and energy); "
+         "blank where a method was not applied"),
+        dates=(), numbers=("Cloud_Cost", "Hardware_Acquisition_Cost", "Hardware_Capex_Energy_Cost"),
+    ),
+    _epoch_file(
+        "epoch_model_costs_updated", "epoch_model_costs_updated.csv", "model_costs_updated.csv",
+        "33feeed452f35e4f7be16c72bcc65768c4f9e9afa066b0aa9f4ab8d8f5d65d09", _COTTIER_CITE,
+        "Updated amortised training cost of 61 frontier models (Cost, 2023 USD)",
+        dates=(), numbers=("Cost",),
+    ),
+    _epoch_file(
+        "epoch_dataset_sizes", "epoch_dataset_sizes.csv", "data/dataset_sizes.csv",
+        "e2d19e6be9d4b0a79acef394cb4f63108bd62f95cbf20fc7c5ccdd15f1ef5106",
+        ("Villalobos, Ho, Sevilla, Besiroglu, Heim, Hobbhahn (2024), Will we run out of data? "
+         "Limits of LLM scaling based on human-generated data, ICML 2024, arXiv:2211.04325"),
+        ("Training-set sizes of 80 notable language models: system, category, date, comp "
+         "(training compute, FLOP), dataset (training-set size, tokens)"),
+        dates=("date",), numbers=("comp", "dataset"),
+        commit=_EPOCH_STOCK_COMMIT, repo="data-stock",
+        licence="none stated in the source repository; downloaded from its original location, never redistributed",
+    ),
+]
 
 #: Every registered dataset by name (read-only).
 REGISTRY: Mapping[str, ThirdPartyFile | TranscribedTable | GeneratedTable] = MappingProxyType(
