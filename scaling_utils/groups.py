@@ -9,6 +9,10 @@ the gaps.  Answering it needs four tools, all here:
 * disparity between the worst and the best group, as a difference with an interval and as
   a ratio that may be infinite (:func:`error_disparity`, :class:`Disparity`);
 * StereoSet's combined score (:func:`stereoset_icat`);
+* the number of items behind a published share and its standard error, when a results
+  file does not state it (:func:`sample_size_from_stderr`), and the trend of a share
+  against model size in percentage points per decade (:func:`fit_share_trend`,
+  :class:`ShareTrend`), both for CrowS-Pairs on the Pythia suite;
 * per-group scaling fits of error against the group's own sample count, with intervals
   across repeated runs (:func:`summarize_repeats`, :func:`fit_group_power_laws`), and the
   exact error of a linear classifier on Gaussian classes, which the chapter's
@@ -30,10 +34,13 @@ from . import fit as _fit
 from ._validate import (
     ArgumentTypeError,
     as_float_array,
+    as_positive_array,
+    check_bool,
     check_broadcastable,
     check_choice,
     check_enough_points,
     check_positive_int,
+    check_positive_scalar,
     check_probability,
     check_same_length,
     check_string,
@@ -48,6 +55,9 @@ __all__ = [
     "error_disparity",
     "Disparity",
     "stereoset_icat",
+    "sample_size_from_stderr",
+    "fit_share_trend",
+    "ShareTrend",
     "summarize_repeats",
     "fit_group_power_laws",
     "GroupScalingFits",
@@ -454,6 +464,260 @@ def stereoset_icat(lms, ss):
     return float(icat) if icat.ndim == 0 else icat
 
 
+# --------------------------------------------------------------------------- shares from results files
+def sample_size_from_stderr(p, stderr, *, ddof=1, atol=1e-6, common=False):
+    r"""Number of binary items implied by a share ``p`` and its standard error.
+
+    Evaluation harnesses often report the mean of a 0/1 score (accuracy, or CrowS-Pairs'
+    share of pairs where the model prefers the stereotype) with a standard error, but not
+    the number of items.  For 0/1 scores the standard error computed from the standard
+    deviation with ``ddof`` degrees of freedom is :math:`\sqrt{p(1-p)/(n - \mathrm{ddof})}`,
+    so :math:`n = p(1-p)/\mathrm{se}^2 + \mathrm{ddof}`.
+
+    Parameters
+    ----------
+    p : array_like
+        Shares, strictly between 0 and 1 (a share of 0 or 1 has standard error 0 and
+        implies no ``n``).
+    stderr : array_like
+        Their standard errors (> 0), same length as ``p`` (or a single number).
+    ddof : {0, 1}, default 1
+        Degrees of freedom of the standard deviation behind ``stderr``: 1 for the sample
+        standard deviation (EleutherAI's lm-evaluation-harness, ``mean_stderr``), 0 for
+        the population one, :math:`\sqrt{p(1-p)/n}`.
+    atol : float, default 1e-6
+        How far the implied ``n`` (and the implied count ``p * n``) may be from a whole
+        number.  Values read from a file at full double precision land within about
+        1e-10; values printed to a few digits need a larger tolerance.
+    common : bool, default False
+        If True, all the values must imply the same ``n`` (the same items scored again,
+        e.g. by every model and checkpoint), and that single ``int`` is returned.
+
+    Returns
+    -------
+    numpy.ndarray of int, or int
+        The number of items behind each share (or the common number if ``common``).
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite input, ``p`` outside (0, 1), ``stderr <= 0``, mismatched
+        lengths, a ``ddof`` other than 0 or 1, an implied ``n`` or count ``p * n`` that is
+        not a whole number within ``atol`` (often the wrong ``ddof``, or a standard error
+        that is not binomial), or, with ``common=True``, values that imply different
+        numbers.
+
+    Notes
+    -----
+    The convention is the harness's: ``mean_stderr(arr) = sample_stddev(arr) /
+    sqrt(len(arr))`` with ``sample_stddev`` dividing by ``len(arr) - 1``
+    (``lm_eval/metrics.py``, EleutherAI/lm-evaluation-harness), and for 0/1 scores the
+    sample variance is :math:`n\,p(1-p)/(n-1)`.  The wrong ``ddof`` moves the implied
+    :math:`n` by exactly one, to another whole number, so the test that tells the two
+    conventions apart is the second one: :math:`p\,n` must be a whole count.  For the 12B Pythia model's English
+    CrowS-Pairs share, p = 0.6482 and se = 0.011665 give n = 1,677 pairs, the revised
+    English set distributed with the multilingual CrowS-Pairs of Névéol et al. (2022);
+    Nangia et al. (2020) published 1,508.  Chapter: *Does scale fix bias?*
+    """
+    p = np.atleast_1d(as_float_array("p", p)).ravel()
+    stderr = np.atleast_1d(as_float_array("stderr", stderr)).ravel()
+    if stderr.size == 1 and p.size > 1:
+        stderr = np.full(p.shape, stderr[0])
+    check_same_length(p=p, stderr=stderr)
+    if p.size == 0:
+        raise ValueError("`p` is empty; pass at least one share.")
+    if not (isinstance(ddof, (int, np.integer)) and not isinstance(ddof, (bool, np.bool_))
+            and ddof in (0, 1)):
+        raise ValueError(f"`ddof` must be 0 (population) or 1 (sample standard deviation), got {ddof!r}.")
+    atol = check_positive_scalar("atol", atol)
+    common = check_bool("common", common)
+    if ((p <= 0) | (p >= 1)).any():
+        first = int(np.flatnonzero((p <= 0) | (p >= 1))[0])
+        raise ValueError(
+            f"`p` must be strictly between 0 and 1, got {p[first]!r} at index {first}; a share "
+            "of 0 or 1 has standard error 0 and implies no number of items (pass shares, not percentages)."
+        )
+    if (stderr <= 0).any():
+        first = int(np.flatnonzero(stderr <= 0)[0])
+        raise ValueError(f"`stderr` must be > 0, got {stderr[first]!r} at index {first}.")
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):  # checked just below
+        n_hat = p * (1.0 - p) / stderr**2 + ddof
+    if not (np.isfinite(n_hat) & (n_hat <= 1e12)).all():
+        first = int(np.flatnonzero(~(np.isfinite(n_hat) & (n_hat <= 1e12)))[0])
+        raise ValueError(
+            f"`stderr` = {stderr[first]!r} at index {first} is too small for `p` = {p[first]!r}: it "
+            "implies more than 1e12 items; pass the standard error of the share, not a variance."
+        )
+    n = np.round(n_hat)
+    off = np.abs(n_hat - n)
+    if (off > atol).any() or (n < 2).any():
+        first = int(np.argmax(off))
+        raise ValueError(
+            f"`p` and `stderr` do not imply a whole number of items: at index {first} "
+            f"p(1-p)/stderr^2 + ddof = {n_hat[first]:.6g}, {off[first]:.3g} from a whole number "
+            f"(allowed: atol = {atol:g}). Check `ddof` (the harness uses 1), that `stderr` is the "
+            "binomial standard error of this share, and that the values were not rounded."
+        )
+    k_off = np.abs(p * n - np.round(p * n))
+    if (k_off > atol).any():
+        first = int(np.argmax(k_off))
+        raise ValueError(
+            f"`p` times the implied n = {int(n[first])} is {p[first] * n[first]:.6g} at index "
+            f"{first}, not a whole count of items; `p` is not a share of these items (with the "
+            "wrong `ddof` the implied n is off by one and this check is the one that fails)."
+        )
+    n = n.astype(int)
+    if common:
+        distinct = np.unique(n)
+        if distinct.size > 1:
+            raise ValueError(
+                f"`p` and `stderr` imply {distinct.size} different numbers of items "
+                f"({', '.join(str(int(v)) for v in distinct[:6])}{', ...' if distinct.size > 6 else ''}) "
+                "but common=True asks for one; pass one benchmark (task) at a time."
+            )
+        return int(distinct[0])
+    return n
+
+
+@dataclass(frozen=True)
+class ShareTrend:
+    """Result of :func:`fit_share_trend`: a share's straight-line trend in log10(size).
+
+    Attributes
+    ----------
+    slope : float
+        Change of the share per decade of ``size`` (a proportion; ×100 for points).
+    intercept : float
+        Fitted share at ``size = 1`` (log10 size 0); mainly for :meth:`predict`.
+    slope_interval : tuple of float
+        Interval with the binomial standard errors taken as known (normal quantile).
+    slope_interval_scaled : tuple of float
+        Interval with the standard error scaled by the residual scatter (Student t with
+        ``n_points - 2`` degrees of freedom), never narrower than ``slope_interval``:
+        it also covers scatter between models beyond the binomial noise.
+    chi2_per_dof : float
+        Weighted residual sum of squares over ``n_points - 2``; about 1 if the scatter
+        around the line is binomial noise alone.
+    n_points : int
+    confidence : float
+    success : bool
+        False (with NaN numbers) when the fit is not identified, e.g. a single distinct size.
+    message : str
+    """
+
+    slope: float
+    intercept: float
+    slope_interval: tuple
+    slope_interval_scaled: tuple
+    chi2_per_dof: float
+    n_points: int
+    confidence: float
+    success: bool
+    message: str
+
+    def predict(self, size):
+        """Fitted share at ``size``."""
+        size = as_positive_array("size", size)
+        return self.intercept + self.slope * np.log10(size)
+
+    def summary(self):
+        pct = round(100 * self.confidence)
+        lo, hi = self.slope_interval
+        slo, shi = self.slope_interval_scaled
+        return (f"Share trend: {100 * self.slope:+.2f} pp per decade of size, {pct}% interval "
+                f"[{100 * lo:+.2f}, {100 * hi:+.2f}] (binomial se known), "
+                f"[{100 * slo:+.2f}, {100 * shi:+.2f}] (scaled by the scatter, t); "
+                f"chi2/dof = {self.chi2_per_dof:.2f}, {self.n_points} points; "
+                f"success = {self.success} ({self.message})")
+
+    def __str__(self):
+        return self.summary()
+
+    def _repr_html_(self):
+        return "<pre>" + self.summary() + "</pre>"
+
+
+def fit_share_trend(share, stderr, size, *, confidence=0.95):
+    r"""Weighted least-squares line of a share against log10(size), per decade.
+
+    Parameters
+    ----------
+    share : array_like
+        Shares in [0, 1], one per model (e.g. CrowS-Pairs ``pct_stereotype``).
+    stderr : array_like
+        Their standard errors (> 0); the weights are ``1 / stderr**2``.
+    size : array_like
+        Model sizes (> 0), e.g. parameter counts; at least 3 points, 2 distinct sizes.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    ShareTrend
+        ``success`` is False, with NaN numbers, when fewer than two distinct sizes leave
+        the slope unidentified.
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite input, a share outside [0, 1], ``stderr <= 0``, ``size <= 0``,
+        mismatched lengths, fewer than 3 points, or ``confidence`` outside (0, 1).
+
+    Notes
+    -----
+    The model is :math:`p_m = a + b\log_{10}N_m + \varepsilon_m` with
+    :math:`\mathrm{Var}\,\varepsilon_m = \mathrm{se}_m^2`; :math:`\hat b` is the weighted
+    least-squares slope and :math:`\mathrm{Var}\,\hat b = 1/\sum_m w_m (x_m - \bar x_w)^2`
+    (e.g. Draper & Smith, *Applied Regression Analysis*, 3rd ed., Section 9.2).  A straight
+    line in the share itself (rather than its logit) keeps the slope in percentage points
+    per decade; it is adequate while the shares stay well inside (0, 1).  The binomial
+    interval treats the models' shares as independent; models scored on the *same* items
+    are not, and aggregates cannot say in which direction that moves the interval, which
+    is why the chapter *Does scale fix bias?* (CrowS-Pairs on Pythia, Biderman et al. 2023)
+    replicates the fit on a second, independently trained family.
+    """
+    share = np.atleast_1d(as_float_array("share", share)).ravel()
+    stderr = np.atleast_1d(as_float_array("stderr", stderr)).ravel()
+    size = np.atleast_1d(as_float_array("size", size)).ravel()
+    check_same_length(share=share, stderr=stderr, size=size)
+    confidence = check_probability("confidence", confidence)
+    check_enough_points(share.size, 2, "A straight-line trend")
+    if ((share < 0) | (share > 1)).any():
+        raise ValueError(f"`share` must be proportions in [0, 1], got {share}; divide percentages by 100.")
+    if (stderr <= 0).any():
+        raise ValueError(f"`stderr` must be > 0 (the weights are 1/stderr^2), got {stderr}.")
+    if (size <= 0).any():
+        raise ValueError(f"`size` must be > 0 (it is put on a log10 axis), got {size}.")
+    x = np.log10(size)
+    with np.errstate(over="ignore", divide="ignore", under="ignore"):  # checked just below
+        w = 1.0 / stderr**2
+    if not (np.isfinite(w) & (w > 0)).all():
+        raise ValueError(f"`stderr` must be positive numbers whose squares are representable, got {stderr}.")
+    w_max = float(w.max())
+    w = w / w_max  # relative weights for the sums (kept in range); w_max restores the scale
+    nan2 = (float("nan"), float("nan"))
+    if np.unique(x).size < 2:
+        return ShareTrend(slope=float("nan"), intercept=float("nan"), slope_interval=nan2,
+                          slope_interval_scaled=nan2, chi2_per_dof=float("nan"), n_points=int(share.size),
+                          confidence=confidence, success=False,
+                          message=_diagnose.join_reasons(["all sizes are equal: the slope is not identified"]))
+    xbar = np.sum(w * x) / np.sum(w)
+    sxx = np.sum(w * (x - xbar) ** 2)
+    slope = float(np.sum(w * (x - xbar) * share) / sxx)
+    intercept = float(np.sum(w * share) / np.sum(w) - slope * xbar)
+    resid = share - (intercept + slope * x)
+    dof = share.size - 2
+    chi2_per_dof = float(np.sum(w * resid**2) * w_max / dof)
+    se = np.sqrt(1.0 / (sxx * w_max))
+    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    t = stats.t.ppf(0.5 + confidence / 2.0, dof)
+    se_scaled = se * np.sqrt(max(chi2_per_dof, 1.0))
+    return ShareTrend(slope=slope, intercept=intercept,
+                      slope_interval=(float(slope - z * se), float(slope + z * se)),
+                      slope_interval_scaled=(float(slope - t * se_scaled), float(slope + t * se_scaled)),
+                      chi2_per_dof=chi2_per_dof, n_points=int(share.size), confidence=confidence,
+                      success=True, message="closed-form weighted least squares")
+
+
 # --------------------------------------------------------------------------- repeats
 def _check_columns(frame, **columns):
     """Check that ``frame`` is a DataFrame and that each keyword names its column(s).
@@ -726,7 +990,9 @@ def linear_classifier_error(w, b, mu):
     group is known exactly, without a finite test set.
     """
     w = as_float_array("w", w)
-    mu = as_float_array("mu", mu).ravel()
+    mu = as_float_array("mu", mu)
+    if mu.ndim != 1:
+        raise ValueError(f"`mu` must be one-dimensional (one class mean, shape (d,)), got shape {mu.shape}.")
     single = w.ndim == 1
     w = np.atleast_2d(w)
     if w.ndim != 2 or w.shape[1] != mu.size:

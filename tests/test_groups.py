@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -455,3 +456,132 @@ def test_logistic_population_limit_reports_success_and_unpacks():
     w, b = limit
     np.testing.assert_array_equal(w, limit.w)
     assert b == limit.b and "success = True" in limit.summary()
+
+
+# --------------------------------------------------------------------------- n from a standard error
+def _binary_stderr(k, n, ddof):
+    """The harness's standard error of a mean of k ones among n 0/1 scores."""
+    scores = np.r_[np.ones(k), np.zeros(n - k)]
+    return float(np.std(scores, ddof=ddof) / np.sqrt(n))
+
+
+@pytest.mark.certified
+def test_sample_size_from_stderr_pythia_12b_english():
+    # Pythia 12B, final checkpoint, crows_pairs_english (EleutherAI/pythia evals, 12b_step143000.json):
+    # p = 0.648181, se = 0.011665 (as printed, rounded); p(1-p)/se^2 + 1 = 1676.9.
+    assert groups.sample_size_from_stderr(0.648181, 0.011665, atol=0.5)[0] == 1677
+
+
+@pytest.mark.parametrize("ddof", [0, 1])
+@pytest.mark.parametrize("k, n", [(1087, 1677), (5, 11), (1, 2), (160, 320), (507, 508)])
+def test_sample_size_from_stderr_recovers_planted_counts(k, n, ddof):
+    got = groups.sample_size_from_stderr(k / n, _binary_stderr(k, n, ddof), ddof=ddof)
+    assert got.dtype.kind == "i" and got.tolist() == [n]
+
+
+def test_sample_size_from_stderr_common_and_per_value():
+    p = np.array([3 / 11, 7 / 11, 100 / 320])
+    se = [_binary_stderr(3, 11, 1), _binary_stderr(7, 11, 1), _binary_stderr(100, 320, 1)]
+    assert groups.sample_size_from_stderr(p, se).tolist() == [11, 11, 320]
+    assert groups.sample_size_from_stderr(p[:2], se[:2], common=True) == 11
+    with pytest.raises(ValueError, match="2 different numbers of items .*11, 320"):
+        groups.sample_size_from_stderr(p, se, common=True)
+
+
+def test_sample_size_from_stderr_wrong_ddof_is_caught_by_the_count():
+    # With ddof=0 the implied n is n - 1, itself whole; p * (n - 1) is not a whole count.
+    k, n = 1087, 1677
+    with pytest.raises(ValueError, match="not a whole count .*wrong `ddof`"):
+        groups.sample_size_from_stderr(k / n, _binary_stderr(k, n, 1), ddof=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(p=0.5, stderr=0.0123), "do not imply a whole number"),  # not a binomial se
+    (dict(p=0.0, stderr=0.01), "`p` must be strictly between 0 and 1"),
+    (dict(p=64.8, stderr=0.01), "`p` must be strictly between 0 and 1"),
+    (dict(p=0.5, stderr=0.0), "`stderr` must be > 0"),
+    (dict(p=0.5, stderr=1e-200), "implies more than 1e12 items"),
+    (dict(p=[0.5, 0.4], stderr=[0.1, 0.1, 0.1]), "Mismatched lengths"),
+    (dict(p=0.5, stderr=0.1, ddof=2), "`ddof` must be 0"),
+    (dict(p=0.5, stderr=0.1, ddof=True), "`ddof` must be 0"),
+    (dict(p=0.5, stderr=0.1, atol=-1), "`atol` must be > 0"),
+])
+def test_sample_size_from_stderr_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        groups.sample_size_from_stderr(**kwargs)
+
+
+def test_sample_size_from_stderr_rejects_a_non_bool_common():
+    with pytest.raises(TypeError, match="`common`"):
+        groups.sample_size_from_stderr(0.5, _binary_stderr(5, 10, 1), common="yes")
+
+
+_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data" / "third_party"
+
+
+@pytest.mark.skipif(not (_MIRROR / "pythia").is_dir(), reason="no Pythia mirror")
+def test_crows_pairs_counts_are_whole_and_the_same_at_every_model_and_step(monkeypatch):
+    from scaling_utils import data
+
+    monkeypatch.setenv(data.MIRROR_ENV, str(_MIRROR))
+    evals = data.load("pythia_evals")
+    crows = evals[(evals["metric"] == "pct_stereotype") & evals["task"].str.startswith("crows_pairs_")]
+    counts = {task: groups.sample_size_from_stderr(rows["value"], rows["stderr"], common=True)
+              for task, rows in crows.groupby("task")}
+    assert len(counts) == 22
+    assert all(len(rows) == 16 * 27 for _, rows in crows.groupby("task"))
+    assert counts["crows_pairs_english"] == 1677 and counts["crows_pairs_french"] == 1677
+    english = [n for task, n in counts.items() if task.startswith("crows_pairs_english_")]
+    french = [n for task, n in counts.items() if task.startswith("crows_pairs_french_")]
+    assert sum(english) == 1677 and sum(french) == 1677  # the categories partition the pairs
+    assert counts["crows_pairs_english_gender"] == 320 and counts["crows_pairs_english_autre"] == 11
+
+
+# --------------------------------------------------------------------------- share trend
+def test_fit_share_trend_recovers_a_planted_line_and_matches_weighted_lstsq():
+    N = np.array([7e7, 1.6e8, 4.1e8, 1e9, 1.4e9, 2.8e9, 6.9e9, 1.2e10])
+    x = np.log10(N)
+    se = np.linspace(0.010, 0.014, N.size)
+    share = 0.1 + 0.05 * x + np.array([1, -1, 0.5, -0.5, 0.2, -0.2, 0.8, -0.8]) * 0.004
+    trend = groups.fit_share_trend(share, se, N)
+    assert trend.success, trend.message
+    A = np.column_stack([np.ones_like(x), x]) / se[:, None]
+    coef, *_ = np.linalg.lstsq(A, share / se, rcond=None)
+    assert trend.slope == pytest.approx(coef[1], rel=1e-10)
+    assert trend.intercept == pytest.approx(coef[0], rel=1e-10)
+    cov = np.linalg.inv(A.T @ A)
+    half = stats.norm.ppf(0.975) * np.sqrt(cov[1, 1])
+    assert trend.slope_interval == pytest.approx((coef[1] - half, coef[1] + half), rel=1e-10)
+    lo, hi = trend.slope_interval_scaled
+    assert lo <= trend.slope_interval[0] and hi >= trend.slope_interval[1]
+    assert trend.predict(1e9) == pytest.approx(coef[0] + 9 * coef[1])
+    assert "pp per decade" in trend.summary() and "success = True" in str(trend)
+
+
+def test_fit_share_trend_scaled_interval_widens_with_extra_scatter():
+    N = np.geomspace(1e8, 1e10, 6)
+    se = np.full(6, 0.005)
+    share = 0.5 + 0.03 * np.log10(N / 1e8) + np.array([0.02, -0.02, 0.02, -0.02, 0.02, -0.02])
+    trend = groups.fit_share_trend(share, se, N)
+    assert trend.chi2_per_dof > 1
+    known = trend.slope_interval[1] - trend.slope_interval[0]
+    scaled = trend.slope_interval_scaled[1] - trend.slope_interval_scaled[0]
+    assert scaled > 2 * known
+
+
+def test_fit_share_trend_admits_an_unidentified_slope():
+    trend = groups.fit_share_trend([0.5, 0.6, 0.55], [0.01, 0.01, 0.01], [1e9, 1e9, 1e9])
+    assert trend.success is False and "not identified" in trend.message
+    assert np.isnan(trend.slope) and "success = False" in trend.summary()
+
+
+@pytest.mark.parametrize("args, match", [
+    (([0.5, 0.6], [0.01, 0.01], [1e8, 1e9]), "at least 3 points"),
+    (([50.0, 60.0, 70.0], [0.01] * 3, [1e8, 1e9, 1e10]), "`share` must be proportions"),
+    (([0.5, 0.6, 0.7], [0.01, 0.0, 0.01], [1e8, 1e9, 1e10]), "`stderr` must be > 0"),
+    (([0.5, 0.6, 0.7], [0.01] * 3, [1e8, 0.0, 1e10]), "`size` must be > 0"),
+    (([0.5, 0.6, 0.7], [0.01] * 3, [1e8, 1e9]), "Mismatched lengths"),
+])
+def test_fit_share_trend_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        groups.fit_share_trend(*args)
