@@ -33,6 +33,7 @@ from ._validate import (
     as_positive_array,
     check_choice,
     check_enough_points,
+    check_bool,
     check_finite_result,
     check_positive_int,
     check_positive_scalar,
@@ -53,10 +54,12 @@ __all__ = [
     "fit_small_predict_large",
     "infer_item_count",
     "chance_crossing",
+    "capability_pca",
     "EmergenceSimulation",
     "SigmoidFit",
     "BrokenPowerLawFit",
     "Extrapolation",
+    "CapabilityPCA",
 ]
 
 #: 10%-to-90% width of a logistic, in units of 1/slope: ``2 ln 9``.
@@ -1509,3 +1512,161 @@ def chance_crossing(x, value, stderr, *, chance, z=2.0):
         stays = float(x[below[-1] + 1]) if below.size else float(x[0])
     return {"first_above": first, "stays_above": stays, "n_above": int(above.sum()),
             "n_points": int(x.size)}
+
+
+# --------------------------------------------------------------------------- capability measure
+@dataclass(frozen=True)
+class CapabilityPCA:
+    """Result of :func:`capability_pca`: principal components of a models x benchmarks table.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per model (the input's index), one column per component (``PC1``, ``PC2``,
+        ...): the model's coordinates in the (standardised) benchmark space.
+    loadings : pandas.DataFrame
+        One row per benchmark, one column per component: the unit vector of each component.
+        Each component's sign is chosen so that its loadings sum to a positive number, so a
+        higher ``PC1`` means better scores on average.
+    explained_variance_ratio : numpy.ndarray
+        Share of the total variance of the (standardised) scores carried by each component.
+    center, scale : pandas.Series
+        Mean and standard deviation (ddof = 1; all ones when ``standardize=False``) of each
+        benchmark, used to standardise.
+    standardize : bool
+    n_models, n_benchmarks : int
+    success : bool
+        False when the first two components carry the same variance (then the direction of
+        ``PC1`` is not determined by the data).
+    message : str
+    """
+
+    scores: pd.DataFrame = field(repr=False)
+    loadings: pd.DataFrame = field(repr=False)
+    explained_variance_ratio: np.ndarray = field(repr=False)
+    center: pd.Series = field(repr=False)
+    scale: pd.Series = field(repr=False)
+    standardize: bool
+    n_models: int
+    n_benchmarks: int
+    success: bool
+    message: str
+
+    @property
+    def pc1(self):
+        """The first principal component of every model (a Series): the capability measure."""
+        return self.scores["PC1"]
+
+    def summary(self):
+        ratios = ", ".join(f"PC{i + 1} {100 * r:.1f}%" for i, r in enumerate(self.explained_variance_ratio[:3]))
+        top = self.loadings["PC1"]
+        return "\n".join([
+            f"Principal components of {self.n_models} models x {self.n_benchmarks} benchmarks "
+            f"({'standardised' if self.standardize else 'centred'} scores)",
+            f"  variance explained: {ratios}",
+            "  PC1 loadings: " + ", ".join(f"{k} {v:.2f}" for k, v in top.items()),
+            f"  success = {self.success} ({self.message})",
+        ])
+
+    def __str__(self):
+        return self.summary()
+
+    def _repr_html_(self):
+        return "<pre>" + self.summary() + "</pre>"
+
+    def plot(self, *, ax=None):
+        """Bar chart of the share of variance explained by each component."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.2))
+        k = len(self.explained_variance_ratio)
+        ax.bar(np.arange(1, k + 1), self.explained_variance_ratio)
+        ax.set_xticks(np.arange(1, k + 1))
+        ax.set_xlabel("principal component")
+        ax.set_ylabel("share of variance explained")
+        return ax
+
+
+def capability_pca(scores, *, standardize=True):
+    """Principal components of benchmark scores: a low-dimensional capability measure.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame or array_like
+        A models x benchmarks table of scores (2-D, at least 3 models and 2 benchmarks, no
+        missing values: drop or impute incomplete models first).  A DataFrame's index and
+        columns name the models and benchmarks.
+    standardize : bool, default True
+        Divide each benchmark by its standard deviation after centring (PCA of the
+        correlation matrix), so that a benchmark with a wide spread of scores does not
+        dominate; False gives the PCA of the covariance matrix.
+
+    Returns
+    -------
+    CapabilityPCA
+        Scores, loadings and the share of variance of each component; ``pc1`` is the
+        capability measure.
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite scores, fewer than 3 models or 2 benchmarks, a benchmark on which
+        every model scores the same (no spread to standardise), or an array that is not 2-D.
+    TypeError
+        Non-numeric scores, or a ``standardize`` that is not True or False.
+
+    Notes
+    -----
+    Ruan, Maddison & Hashimoto (2024), *Observational Scaling Laws and the Predictability of
+    Language Model Performance* (arXiv:2405.10938), Section 3: model performance on standard
+    benchmarks lies close to a low-dimensional "capability space" spanned by its first few
+    principal components, and downstream abilities are sigmoid functions of a linear
+    combination of them.  Computed here by the singular value decomposition of the centred
+    (and by default standardised) table; components are signed so that their loadings sum
+    to a positive number.  Ruan et al. impute missing scores by PCA; this function does not
+    impute.  Used in the chapter *Emergence* to compare ``PC1`` with log compute as a
+    predictor of the held-out top models.
+    """
+    standardize = check_bool("standardize", standardize)
+    if isinstance(scores, pd.DataFrame):
+        index, columns = scores.index, [str(c) for c in scores.columns]
+        values = scores.to_numpy()
+    else:
+        index, columns = None, None
+        values = scores
+    X = as_float_array("scores", values, ndim=2)
+    n, k = X.shape
+    if n < 3 or k < 2:
+        raise ValueError(f"`scores` must have at least 3 models (rows) and 2 benchmarks (columns); got {n} x {k}.")
+    if index is None:
+        index, columns = pd.RangeIndex(n), [f"benchmark {j}" for j in range(k)]
+    center = X.mean(axis=0)
+    spread = X.std(axis=0, ddof=1)
+    flat = spread <= 1e-12 * np.maximum(1.0, np.abs(center))
+    if flat.any():
+        raise ValueError(
+            f"`scores` has {int(flat.sum())} benchmark(s) on which every model scores the same "
+            f"(first: {columns[int(np.flatnonzero(flat)[0])]!r}); drop them: they carry no information.")
+    scale = spread if standardize else np.ones(k)
+    Z = (X - center) / scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, S, Vt = np.linalg.svd(Z, full_matrices=False)
+    if not np.all(np.isfinite(S)) or not np.all(np.isfinite(Vt)):
+        raise ValueError("`scores` is too large to decompose in floating point; rescale it.")
+    signs = np.where(Vt.sum(axis=1) < 0, -1.0, 1.0)
+    Vt = Vt * signs[:, None]
+    m = len(S)
+    names = [f"PC{i + 1}" for i in range(m)]
+    variance = S**2
+    ratio = variance / variance.sum()
+    tie = m > 1 and variance[0] - variance[1] <= 1e-9 * variance[0]
+    message = ("PC1 is not identified: the first two components carry the same variance" if tie
+               else "converged")
+    return CapabilityPCA(
+        scores=pd.DataFrame(Z @ Vt.T, index=index, columns=names),
+        loadings=pd.DataFrame(Vt.T, index=columns, columns=names),
+        explained_variance_ratio=ratio, center=pd.Series(center, index=columns),
+        scale=pd.Series(scale, index=columns), standardize=standardize, n_models=n,
+        n_benchmarks=k, success=not tie, message=message,
+    )

@@ -532,3 +532,58 @@ def test_chance_crossing_on_pythia_winogrande_and_mmlu():
     # WinoGrande leaves two-way chance for good earlier in training at 12B than at 160M.
     assert crossing("winogrande", "pythia-12b", 0.5)["stays_above"] < crossing(
         "winogrande", "pythia-160m", 0.5)["stays_above"]
+
+
+# ---------------------------------------------------------------- capability PCA (Ruan et al. 2024)
+def _planted_capability(n=60, seed=3):
+    """Scores driven by one planted capability: benchmark j = a_j + b_j * c + small noise."""
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal(n)
+    a, b = np.array([0.3, 0.5, 0.2, 0.6]), np.array([0.10, 0.05, 0.08, 0.02])
+    X = a + np.outer(c, b) + 0.002 * rng.standard_normal((n, 4))
+    return c, pd.DataFrame(X, index=[f"m{i}" for i in range(n)], columns=list("ABCD"))
+
+
+def test_capability_pca_recovers_a_planted_capability():
+    c, X = _planted_capability()
+    r = em.capability_pca(X)
+    assert r.success and r.message == "converged"
+    assert r.explained_variance_ratio[0] > 0.95
+    assert r.explained_variance_ratio.sum() == pytest.approx(1.0)
+    assert np.corrcoef(r.pc1, c)[0, 1] > 0.99           # signed: higher PC1 = better scores
+    assert (r.loadings["PC1"] > 0).all()
+    assert list(r.pc1.index) == list(X.index) and list(r.loadings.index) == list("ABCD")
+    np.testing.assert_allclose(np.linalg.norm(r.loadings.to_numpy(), axis=0), 1.0)
+
+
+def test_capability_pca_matches_the_correlation_matrix_eigenvalues():
+    _, X = _planted_capability(seed=4)
+    r = em.capability_pca(X)
+    eig = np.sort(np.linalg.eigvalsh(np.corrcoef(X.to_numpy().T)))[::-1]
+    np.testing.assert_allclose(r.explained_variance_ratio, eig / eig.sum(), rtol=1e-10)
+    # The scores are the standardised table projected on the loadings.
+    Z = (X - X.mean()) / X.std(ddof=1)
+    np.testing.assert_allclose(r.scores.to_numpy(), Z.to_numpy() @ r.loadings.to_numpy(), atol=1e-12)
+    centred = em.capability_pca(X, standardize=False)
+    assert not centred.standardize and (centred.scale == 1).all()
+    assert "PC1" in centred.summary() and "<pre>" in centred._repr_html_()
+
+
+def test_capability_pca_reports_a_tie():
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    r = em.capability_pca(X)
+    assert not r.success and "not identified" in r.message
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.ones((5, 3)), "scores the same"),
+    (np.ones((2, 3)), "at least 3 models"),
+    (np.ones((5, 1)), "2 benchmarks"),
+    (np.array([1.0, 2.0, 3.0]), "scores"),
+    (np.array([[1.0, np.nan], [2.0, 1.0], [3.0, 0.0]]), "NaN"),
+])
+def test_capability_pca_bad_input(bad, match):
+    with pytest.raises(ValueError, match=match):
+        em.capability_pca(bad)
+    with pytest.raises(TypeError, match="standardize"):
+        em.capability_pca(np.eye(3), standardize="yes")

@@ -144,6 +144,10 @@ _BPL_X = 10.0 ** np.arange(20.0, 26.5, 0.5)
 _BPL_U = _BPL_X / 1e20  # emergence.broken_power_law(a=0, b=0.9, c0=0.05, c1=0.4, d1=1e3, f1=0.3)
 _BPL_Y = np.clip(0.9 * _BPL_U**-0.05 * (1 + (_BPL_U / 1e3) ** (1 / 0.3)) ** (-0.4 * 0.3), 0, 1)
 
+# Eight points of a 6-month doubling trend with a little scatter (compute.growth_rate).
+_TREND_YEARS = [2010.0, 2011.5, 2013.0, 2014.2, 2016.0, 2017.3, 2019.0, 2021.0]
+_TREND_VALUES = [1e18, 8e18, 5e19, 2.5e20, 4e21, 2e22, 3e23, 5e24]
+
 _PF_X = [1.0, 2.0, 4.0, 8.0]
 _PF_Y = [3.0, 2.1, 1.4, 1.05]
 
@@ -244,6 +248,12 @@ def _group_frame():
 @functools.cache
 def group_fits():
     return groups.fit_group_power_laws(_group_frame(), x="n", y="err", group="g")
+
+
+@functools.cache
+def share_trend():
+    return groups.fit_share_trend([0.52, 0.56, 0.59, 0.60], [0.012, 0.012, 0.012, 0.012],
+                                  [7e7, 1.6e8, 4.1e8, 1e9])
 
 
 # An IsoFLOP grid: 4 budgets x 7 sizes around N_opt on the Chinchilla form with 0.2% noise,
@@ -473,6 +483,14 @@ VALID = {
     "compute.budget_for_loss": call(compute.budget_for_loss, [2.0, 2.5], **HOFF, any_ndim={"L"}),
     "compute.training_cost": call(compute.training_cost, 3e23, peak_tflops=312.0, utilisation=0.4,
                                   power_kw=0.4, pue=1.1, kg_co2e_per_kwh=0.4, usd_per_gpu_hour=2.0),
+    # compute: trends and inference-aware allocation (issue 16)
+    "compute.decimal_year": call(compute.decimal_year, ["2020-01-01", "2021-07-01", "2022-03-15"]),
+    "compute.growth_rate": call(compute.growth_rate, _TREND_YEARS, _TREND_VALUES, n_boot=100, rng=0),
+    "compute.GrowthRate.interval": method(lambda: compute.growth_rate(_TREND_YEARS, _TREND_VALUES, n_boot=100),
+                                          "interval", "doubling_months"),
+    "compute.GrowthRate.predict": method(lambda: compute.growth_rate(_TREND_YEARS, _TREND_VALUES, n_boot=100),
+                                         "predict", [2012.0, 2020.0]),
+    "compute.inference_optimal": call(compute.inference_optimal, 2.0, [0.0, 1e12], **HOFF),
     # ---- emergence
     "emergence.exact_match": call(emergence.exact_match, [0.5, 0.9], L=5, any_ndim={"p"}),
     "emergence.expected_edit_distance": call(emergence.expected_edit_distance, [0.5, 0.9], L=5,
@@ -491,6 +509,8 @@ VALID = {
                                               cut=1e25, n_boot=2),
     "emergence.chance_crossing": call(emergence.chance_crossing, [0.0, 1.0, 2.0], [0.2, 0.3, 0.6],
                                       [0.01, 0.01, 0.01], chance=0.25),
+    "emergence.capability_pca": call(emergence.capability_pca,
+                                     [[0.3, 0.5, 0.1], [0.4, 0.6, 0.2], [0.6, 0.7, 0.5], [0.7, 0.9, 0.4]]),
     "emergence.infer_item_count": call(emergence.infer_item_count, [0.25, 0.5, 0.75],
                                        max_items=100),
     "emergence.SigmoidFit.predict": method(sigmoid_fit, "predict", C3, any_ndim={"x"}),
@@ -523,6 +543,11 @@ VALID = {
                                            [1.0, 1.0], any_ndim={"w"}),
     "groups.logistic_population_limit": call(groups.logistic_population_limit,
                                              [[1.0, 0.0], [0.0, 1.0]], [0.9, 0.1], n_nodes=20),
+    "groups.sample_size_from_stderr": call(groups.sample_size_from_stderr, [0.5, 0.6],
+                                           [0.5 / np.sqrt(9.0), np.sqrt(0.24 / 9.0)]),
+    "groups.fit_share_trend": call(groups.fit_share_trend, [0.52, 0.56, 0.59, 0.60],
+                                   [0.012, 0.012, 0.012, 0.012], [7e7, 1.6e8, 4.1e8, 1e9]),
+    "groups.ShareTrend.predict": method(share_trend, "predict", [1e9, 1e10], any_ndim={"size"}),
     # ---- extrapolation
     "extrapolation.fit_learning_curve": call(extrapolation.fit_learning_curve, _LC_X, _LC_Y, form="m2"),
     "extrapolation.LearningCurveFit.predict": method(learning_curve_fit, "predict", [2e9, 4e9], any_ndim={"x"}),
@@ -558,10 +583,10 @@ NOT_CONSTRUCTED = {
     "data.ThirdPartyFile", "data.TranscribedTable", "data.GeneratedTable", "data.ThirdPartyCollection",
     "entropy.NGramModel", "entropy.KaplanFloorFit",
     "overfitting.DoubleDescentSweep", "overfitting.RepetitionExperiment", "overfitting.RepetitionFit",
-    "compute.TrainingCost",
+    "compute.TrainingCost", "compute.GrowthRate", "compute.InferenceOptimal",
     "emergence.EmergenceSimulation", "emergence.SigmoidFit", "emergence.BrokenPowerLawFit",
-    "emergence.Extrapolation",
-    "groups.Disparity", "groups.GroupScalingFits", "groups.PopulationLimit",
+    "emergence.Extrapolation", "emergence.CapabilityPCA",
+    "groups.Disparity", "groups.GroupScalingFits", "groups.PopulationLimit", "groups.ShareTrend",
     "extrapolation.LearningCurveFit",
 }
 
