@@ -890,7 +890,7 @@ _ENTRIES.append(ThirdPartyCollection(
                  "tidy row per model, step, task and metric (LAMBADA acc and ppl, ARC, PIQA, SciQ, "
                  "WinoGrande, WSC, LogiQA, 57 MMLU subjects, CrowS-Pairs by language and category) "
                  "with its standard error, tokens seen and training compute 6 N tokens"),
-    used_in="emergence, bias",
+    used_in="emergence, bias, claims_audit",
     parse=_pythia.tidy,
     raw_parse=_pythia.as_read,
 ))
