@@ -49,7 +49,6 @@ import io
 import json
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -369,9 +368,16 @@ def _sandbox_env(home: str) -> dict[str, str]:
     return env
 
 
-def _limit_resources() -> None:  # runs in the child between fork and exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _with_limits(command: list[str]) -> list[str]:
+    """``command`` run under util-linux's ``prlimit``: address space MEMORY_LIMIT, no core files.
+
+    Not a ``preexec_fn``: that makes subprocess fork with the GIL held and run the libraries'
+    fork handlers, and OpenBLAS's handler can deadlock against a BLAS call in another grading
+    thread (a CI run hung so, every grading thread waiting for the GIL).  Without it the child
+    is started with vfork, and prlimit sets the limits before it execs the sandbox.
+    """
+    prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
+    return [prlimit, f"--as={MEMORY_LIMIT}", "--core=0", "--", *command]
 
 
 @dataclass
@@ -469,10 +475,9 @@ def run_submission(notebook: Path, name: str, names: list[str], *, time_limit: f
         read_end, write_end = os.pipe()
         command.insert(len(command) - command[::-1].index(runner_path), str(write_end))  # after the last
         try:
-            process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            process = subprocess.Popen(_with_limits(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       pass_fds=(write_end,), start_new_session=True,
-                                       preexec_fn=_limit_resources)
+                                       pass_fds=(write_end,), start_new_session=True)
         finally:
             os.close(write_end)
         report, status, reason = _collect(process, read_end, time_limit)
